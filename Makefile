@@ -1,0 +1,57 @@
+# One command per job. The virtualenv and its stamp files make every target work on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: demo test test-fast lint format typecheck check browser translations bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.run-installed
+
+translations: $(VENV)/.run-installed
+	$(BIN)/pybabel compile -q -d web/translations
+
+# The embedded default: SQLite under var/, projections in-process, no Redis, seeded demo data.
+demo: $(VENV)/.run-installed translations
+	$(BIN)/jgt demo --port $(PORT)
+
+# Debian's chromium drives the browser tests; nothing is downloaded by a test tool.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: $(VENV)/.dev-installed translations browser
+	$(BIN)/pytest -q
+
+test-fast: $(VENV)/.dev-installed translations
+	$(BIN)/pytest -q -m "not e2e and not slow"
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.append
+	$(BIN)/python -m bench.rebuild
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Wiring: settings, the store, SQL views, the projection runner, Redis, the CLI."""

@@ -1,0 +1,154 @@
+"""The projection runner: follows the store and keeps one view up to date, exactly once.
+
+- Reads the head position first, then the events up to it: under the store's table lock ids commit
+  in order, so nothing at or below a committed head can still appear later. No event whose
+  transaction commits late is skipped.
+- Applies a batch of events and moves its tracking row in one transaction; a crash loses the batch
+  and the next run redoes it.
+- Holds a lease while it works, and moves the tracking row by compare-and-set, so a second runner
+  for the same view can never apply the same events again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from infra.leases import Lease
+from infra.views.base import SQLView
+from infra.wake import Wake
+from projections.base import Projection
+from services.platform import Platform
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+
+def default_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        *,
+        platform: Platform,
+        projection: Projection[SQLView],
+        lease: Lease,
+        holder: str | None = None,
+        batch_size: int = 500,
+        lease_ttl: float = 15.0,
+    ) -> None:
+        self.platform = platform
+        self.projection = projection
+        self.view = projection.view
+        self.lease = lease
+        self.holder = holder or default_holder()
+        self.batch_size = batch_size
+        self.lease_ttl = lease_ttl
+        self.topics = list(type(projection).topics())
+        self.applied = 0  # events this runner applied (tests compare runners by it)
+        self.caught_up = threading.Condition()
+
+    @property
+    def name(self) -> str:
+        return self.projection.name
+
+    def status(self) -> Status:
+        head = self.platform.recorder.max_notification_id() or 0
+        return Status(self.name, self.view.position(), head)
+
+    def catch_up(self, keep_going: Callable[[], bool] = lambda: True) -> int:
+        """Apply every event up to the current head, a batch per transaction. Returns the count."""
+        recorder, mapper = self.platform.recorder, self.platform.mapper
+        position = self.view.position()
+        head = recorder.max_notification_id() or 0
+        processed = 0
+        while position < head and keep_going():
+            notifications = recorder.select_notifications(
+                start=position,
+                stop=head,
+                limit=self.batch_size,
+                topics=self.topics,
+                inclusive_of_start=False,
+            )
+            full = len(notifications) == self.batch_size
+            to_position = notifications[-1].id if full else head
+            with self.view.transaction(commit=True) as session:
+                for notification in notifications:
+                    self.projection.position = notification.id
+                    self.projection.process(mapper.to_domain_event(notification))
+                self.view.advance(session, position, to_position)
+            processed += len(notifications)
+            self.applied += len(notifications)
+            position = to_position
+            with self.caught_up:
+                self.caught_up.notify_all()
+        return processed
+
+    def run(self, stop: threading.Event, wake: Wake, idle_timeout: float = 1.0) -> None:
+        """Hold the lease and follow the store until ``stop`` is set."""
+        renew_every = self.lease_ttl / 3
+
+        def still_leased() -> bool:
+            return not stop.is_set() and self.lease.acquire(self.name, self.holder, self.lease_ttl)
+
+        try:
+            while not stop.is_set():
+                if not self.lease.acquire(self.name, self.holder, self.lease_ttl):
+                    stop.wait(renew_every)
+                    continue
+                try:
+                    processed = self.catch_up(still_leased)
+                except Exception:
+                    # A failing batch rolled back; retry later rather than skip the event.
+                    log.exception("projection %s failed; retrying", self.name)
+                    stop.wait(min(5.0, renew_every))
+                    continue
+                if processed == 0:
+                    wake.wait(min(idle_timeout, renew_every))
+        finally:
+            self.lease.release(self.name, self.holder)
+
+    def rebuild(self) -> int:
+        """Empty the view and apply the whole log again. Needs the lease: stop workers first."""
+        if not self.lease.acquire(self.name, self.holder, self.lease_ttl):
+            raise RuntimeError(
+                f"另一个运行器持有 {self.name} 的租约 / another runner holds the lease for "
+                f"{self.name}; stop the projection workers and try again"
+            )
+        try:
+            self.view.clear()
+            return self.catch_up(lambda: self.lease.acquire(self.name, self.holder, self.lease_ttl))
+        finally:
+            self.lease.release(self.name, self.holder)
+
+
+def wait_for_position(views: list[SQLView], position: int, timeout: float) -> bool:
+    """Read-your-writes: block (bounded) until every view has applied ``position``."""
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        if all(view.position() >= position for view in views):
+            return True
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        time.sleep(min(delay, remaining))
+        delay = min(delay * 2, 0.1)

@@ -1,0 +1,63 @@
+"""Settings, read once from the environment. The README's configuration table lists them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    var_dir: Path
+    #: Run the projections in the web process (the embedded default) instead of in workers.
+    embedded_projections: bool
+    login_attempts: int
+    login_window_seconds: int
+    read_your_writes_timeout: float
+    password_time_cost: int
+    password_memory_cost: int
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _secret_key(var_dir: Path) -> str:
+    # The embedded default keeps a generated key under var/ so sessions survive a restart.
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    var_dir = Path(env.get("JGT_VAR_DIR", "var")).resolve()
+    database_url = env.get("JGT_DATABASE_URL") or f"sqlite:///{var_dir / 'jgt.sqlite3'}"
+    redis_url = env.get("JGT_REDIS_URL") or None
+    embedded = env.get("JGT_EMBEDDED_PROJECTIONS")
+    return Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key=env.get("JGT_SECRET_KEY") or _secret_key(var_dir),
+        var_dir=var_dir,
+        embedded_projections=(
+            embedded.lower() in {"1", "true", "yes"}
+            if embedded
+            else database_url.startswith("sqlite")
+        ),
+        login_attempts=int(env.get("JGT_LOGIN_ATTEMPTS", "5")),
+        login_window_seconds=int(env.get("JGT_LOGIN_WINDOW_SECONDS", "300")),
+        read_your_writes_timeout=float(env.get("JGT_READ_YOUR_WRITES_TIMEOUT", "3.0")),
+        password_time_cost=int(env.get("JGT_PASSWORD_TIME_COST", "2")),
+        password_memory_cost=int(env.get("JGT_PASSWORD_MEMORY_COST", "19456")),
+    )

@@ -1,0 +1,1 @@
+"""SQLAlchemy implementations of the projections' views, one module per view."""

@@ -1,0 +1,154 @@
+"""Builds the running system from settings: store, views, services, runners, Redis roles."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+
+from infra.eventstore import datastore_of, open_platform
+from infra.leases import InProcessLease, Lease, RedisLease
+from infra.ratelimit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
+from infra.runner import ProjectionRunner, Status, wait_for_position
+from infra.settings import Settings
+from infra.views.base import SQLView
+from infra.views.directory import SQLDirectoryView
+from infra.views.entries import SQLActivityFeedView, SQLAuditLogView
+from infra.wake import InProcessWake
+from projections.activity_feed import ActivityFeedProjection
+from projections.audit_log import AuditLogProjection
+from projections.base import Projection
+from projections.directory import DirectoryProjection
+from services.context import Context
+from services.organisation import OrganisationService
+from services.passwords import PasswordHasher
+from services.people import PeopleService
+from services.platform import Platform
+from services.queries import QueryService
+
+
+@dataclass
+class Services:
+    organisation: OrganisationService
+    people: PeopleService
+    queries: QueryService
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    platform: Platform
+    views: dict[str, SQLView]
+    projections: list[Projection[Any]]
+    services: Services
+    lease: Lease
+    rate_limiter: RateLimiter
+    redis: redis.Redis | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def runner(self, name: str, **options: Any) -> ProjectionRunner:
+        for projection in self.projections:
+            if projection.name == name:
+                return ProjectionRunner(
+                    platform=self.platform, projection=projection, lease=self.lease, **options
+                )
+        raise KeyError(f"未知投影 / no projection named {name!r}; known: {sorted(self.views)}")
+
+    def status(self) -> list[Status]:
+        return [self.runner(name).status() for name in self.views]
+
+    def catch_up(self) -> None:
+        """Bring every view to the head now (used by tests and by the demo seeding)."""
+        for name in self.views:
+            self.runner(name).catch_up()
+
+    def start_embedded_projections(self) -> None:
+        """Run every projection in a thread of this process, woken after each save."""
+        for name in self.views:
+            runner = self.runner(name)
+            wake = InProcessWake()
+            self.platform.on_saved(wake.notify)
+            thread = threading.Thread(
+                target=runner.run, args=(self._stop, wake), name=f"projection-{name}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def close(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.platform.close()
+
+
+def make_views(platform: Platform) -> dict[str, SQLView]:
+    datastore = datastore_of(platform)
+    views: list[SQLView] = [
+        SQLDirectoryView(datastore),
+        SQLActivityFeedView(datastore),
+        SQLAuditLogView(datastore),
+    ]
+    return {view.name: view for view in views}
+
+
+def init_db(settings: Settings) -> None:
+    """Create the event store's and the views' tables (idempotent). Only ``jgt db init`` calls this."""
+    platform = open_platform(settings, create_tables=True)
+    try:
+        for view in make_views(platform).values():
+            view.create_table()
+    finally:
+        platform.close()
+
+
+def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -> Runtime:
+    platform = open_platform(settings)
+    views = make_views(platform)
+    directory = views["directory"]
+    feed = views["activity_feed"]
+    audit = views["audit_log"]
+    assert isinstance(directory, SQLDirectoryView)
+    assert isinstance(feed, SQLActivityFeedView)
+    assert isinstance(audit, SQLAuditLogView)
+    projections: list[Projection[Any]] = [
+        DirectoryProjection(directory),
+        ActivityFeedProjection(feed),
+        AuditLogProjection(audit),
+    ]
+    ctx = Context(
+        platform=platform,
+        directory=directory,
+        feed=feed,
+        audit=audit,
+        hasher=hasher
+        or PasswordHasher(
+            time_cost=settings.password_time_cost, memory_cost=settings.password_memory_cost
+        ),
+        wait_for=lambda position: wait_for_position(
+            list(views.values()), position, settings.read_your_writes_timeout
+        ),
+    )
+    client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
+    lease: Lease = RedisLease(client) if client else InProcessLease()
+    limiter: RateLimiter = (
+        RedisRateLimiter(client, settings.login_attempts, settings.login_window_seconds)
+        if client
+        else InMemoryRateLimiter(settings.login_attempts, settings.login_window_seconds)
+    )
+    return Runtime(
+        settings=settings,
+        platform=platform,
+        views=views,
+        projections=projections,
+        services=Services(
+            organisation=OrganisationService(ctx),
+            people=PeopleService(ctx),
+            queries=QueryService(ctx),
+        ),
+        lease=lease,
+        rate_limiter=limiter,
+        redis=client,
+    )

@@ -1,0 +1,27 @@
+"""What the service areas share: the store, the read models, the hasher and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from projections.activity_feed import ActivityFeedView
+from projections.audit_log import AuditLogView
+from projections.directory import DirectoryView
+from services.clock import Clock, utc_now
+from services.passwords import PasswordHasher
+from services.platform import Platform
+
+#: Blocks (bounded) until the read models have applied a store position; False on time-out.
+WaitForPosition = Callable[[int], bool]
+
+
+@dataclass
+class Context:
+    platform: Platform
+    directory: DirectoryView
+    feed: ActivityFeedView
+    audit: AuditLogView
+    hasher: PasswordHasher
+    wait_for: WaitForPosition
+    clock: Clock = utc_now

@@ -1,0 +1,64 @@
+"""Who may do what. Every permission of the platform is decided here and nowhere else.
+
+Tenancy is checked before permission: a thing of another tenant is ``NotFound``, never ``Forbidden``,
+so an actor cannot even learn that it exists.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from uuid import UUID
+
+from domain.roles import Role
+from services.actor import Actor
+from services.errors import Forbidden, NotFound
+
+
+class Action(StrEnum):
+    REGISTER_TENANT = "register_tenant"
+    MANAGE_BUREAU_STAFF = "manage_bureau_staff"
+    MANAGE_SCHOOLS = "manage_schools"
+    MANAGE_SCHOOL_ADMINS = "manage_school_admins"
+    MANAGE_TEACHERS = "manage_teachers"
+    MANAGE_CLASSES = "manage_classes"
+    VIEW_DIRECTORY = "view_directory"
+    VIEW_SCHOOL = "view_school"
+    VIEW_SCHOOL_FEED = "view_school_feed"
+    VIEW_AUDIT_LOG = "view_audit_log"
+    TRANSFER_TEACHER = "transfer_teacher"
+
+
+_BUREAU = (Role.BUREAU_ADMIN, Role.BUREAU_MONITOR)
+
+
+def allowed(actor: Actor, action: Action, school_id: UUID | None = None) -> bool:
+    """Whether the actor may do ``action`` (at ``school_id`` where the action concerns a school)."""
+    at_own_school = school_id is not None and school_id == actor.school_id
+    match action:
+        case Action.REGISTER_TENANT:
+            return actor.has(Role.PLATFORM_ADMIN)
+        case Action.MANAGE_BUREAU_STAFF:
+            return actor.has(Role.PLATFORM_ADMIN, Role.BUREAU_ADMIN)
+        case Action.MANAGE_SCHOOLS | Action.MANAGE_SCHOOL_ADMINS | Action.TRANSFER_TEACHER:
+            return actor.has(Role.BUREAU_ADMIN)
+        case Action.MANAGE_TEACHERS | Action.MANAGE_CLASSES:
+            return actor.has(Role.BUREAU_ADMIN) or (actor.has(Role.SCHOOL_ADMIN) and at_own_school)
+        case Action.VIEW_DIRECTORY:
+            return bool(actor.roles - {Role.PLATFORM_ADMIN})
+        case Action.VIEW_SCHOOL | Action.VIEW_SCHOOL_FEED:
+            return actor.has(*_BUREAU) or (
+                at_own_school and actor.has(Role.SCHOOL_ADMIN, Role.TEACHER)
+            )
+        case Action.VIEW_AUDIT_LOG:
+            return actor.has(*_BUREAU)
+    return False
+
+
+def require(actor: Actor, action: Action, school_id: UUID | None = None) -> None:
+    if not allowed(actor, action, school_id):
+        raise Forbidden(f"无权执行此操作 / Not allowed: {action}")
+
+
+def require_same_tenant(actor: Actor, tenant_id: UUID) -> None:
+    if tenant_id != actor.tenant_id:
+        raise NotFound("不存在 / Not found")

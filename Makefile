@@ -19,7 +19,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.run-installed
 
 translations: $(VENV)/.run-installed
-	$(BIN)/pybabel compile -q -d web/translations
+	$(BIN)/pybabel compile --statistics -d web/translations
 
 # The embedded default: SQLite under var/, projections in-process, no Redis, seeded demo data.
 demo: $(VENV)/.run-installed translations

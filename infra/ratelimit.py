@@ -95,7 +95,7 @@ class RedisRateLimiter:
         oldest = self._client.zrange(full_key, 0, 0, withscores=True)
         if not oldest:
             return 0
-        return max(1, int((oldest[0][1] + self.window * 1000 - now_ms) / 1000) + 1)
+        return max(1, int((float(oldest[0][1]) + self.window * 1000 - now_ms) / 1000) + 1)
 
     def reset(self, key: str) -> None:
         self._client.delete(self._prefix + key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -203,8 +204,8 @@ class PeopleService:
         """The actor for a correct login name and password of an active user, else None."""
         try:
             claim_id = NameClaim.create_id(username_key(check_username(username)))
-            claim = self.ctx.platform.repository.get(claim_id)
-            user = self.ctx.platform.repository.get(claim.owner_id)
+            claim: Any = self.ctx.platform.repository.get(claim_id)
+            user: Any = self.ctx.platform.repository.get(claim.owner_id)
         except Exception:
             # Spend the same time as a real check, so timing does not reveal which names exist.
             self.ctx.hasher.verify(self._dummy_hash(), password)

@@ -40,7 +40,7 @@ class Platform(Application[UUID]):
     def get_in_tenant(self, cls: type[Any], aggregate_id: UUID, tenant_id: UUID) -> Any:
         """The aggregate, if it exists, is a ``cls`` and belongs to the tenant; else ``NotFound``."""
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Any = self.repository.get(aggregate_id)
         except Exception as exc:  # AggregateNotFoundError, or an id of the wrong shape
             raise NotFound("不存在 / Not found") from exc
         if not isinstance(aggregate, cls) or not isinstance(aggregate, TenantAggregate):

@@ -1,0 +1,167 @@
+"""``jgt``: the command line. Thin: each command parses options and calls the wiring."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from typing import Any
+
+import click
+
+from infra.settings import load_settings
+from infra.wiring import build_runtime, init_db
+
+
+@click.group()
+def main() -> None:
+    """教共体平台命令行 / Jiaogongti command line."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@main.group()
+def db() -> None:
+    """The event store and view tables."""
+
+
+@db.command("init")
+def db_init() -> None:
+    """Create every table once (idempotent). Workers never create tables."""
+    settings = load_settings()
+    init_db(settings)
+    click.echo(f"数据库已就绪 / database ready: {_redact(settings.database_url)}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def demo(host: str, port: int) -> None:
+    """Seed the demo bureau (idempotent) and serve it on the embedded default."""
+    from infra.demo import DEMO_PASSWORD, seed_demo
+
+    settings = load_settings()
+    init_db(settings)
+    runtime = build_runtime(settings)
+    try:
+        logins = seed_demo(runtime)
+        runtime.catch_up()
+    finally:
+        runtime.close()
+    click.echo("\n演示账号 / demo logins (password: " + DEMO_PASSWORD + "):")
+    for username, role in logins:
+        click.echo(f"  {username:<16} {role}")
+    click.echo(f"\n打开 / open http://{host}:{port}\n")
+    _serve(host, port)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web app with the development server (production uses gunicorn)."""
+    _serve(host, port)
+
+
+def _serve(host: str, port: int) -> None:
+    from web import create_app
+
+    app = create_app()
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.group()
+def projections() -> None:
+    """Projection workers and their state."""
+
+
+@projections.command("run")
+@click.argument("names", nargs=-1)
+@click.option("--batch-size", default=500, show_default=True)
+def projections_run(names: tuple[str, ...], batch_size: int) -> None:
+    """Run projection workers (all, or NAMES) until SIGTERM/SIGINT."""
+    from infra.wake import InProcessWake, PostgresWake, Wake
+
+    settings = load_settings()
+    runtime = build_runtime(settings)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    threads = []
+    for name in names or tuple(runtime.views):
+        runner = runtime.runner(name, batch_size=batch_size)
+        wake: Wake = InProcessWake() if settings.is_sqlite else PostgresWake(settings.database_url)
+        thread = threading.Thread(target=runner.run, args=(stop, wake), name=name)
+        thread.start()
+        threads.append(thread)
+        click.echo(f"running projection {name} as {runner.holder}")
+    while any(t.is_alive() for t in threads):
+        for t in threads:
+            t.join(timeout=0.5)
+    runtime.close()
+
+
+@projections.command("rebuild")
+@click.argument("name")
+@click.option("--batch-size", default=5000, show_default=True)
+def projections_rebuild(name: str, batch_size: int) -> None:
+    """Empty view NAME and apply the whole event log again, in batches."""
+    import time
+
+    runtime = build_runtime(load_settings())
+    try:
+        runner = runtime.runner(name, batch_size=batch_size)
+        started = time.perf_counter()
+        count = runner.rebuild()
+        elapsed = time.perf_counter() - started
+        click.echo(
+            f"rebuilt {name}: {count} events in {elapsed:.2f} s "
+            f"({count / elapsed if elapsed else 0:.0f} events/s)"
+        )
+    except (KeyError, RuntimeError) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    finally:
+        runtime.close()
+
+
+@projections.command("status")
+def projections_status() -> None:
+    """Each view's position, the head of the store, and the lag."""
+    runtime = build_runtime(load_settings())
+    try:
+        click.echo(f"{'view':<16}{'position':>10}{'head':>10}{'lag':>8}")
+        for status in runtime.status():
+            click.echo(f"{status.name:<16}{status.position:>10}{status.head:>10}{status.lag:>8}")
+    finally:
+        runtime.close()
+
+
+@main.command("create-platform-admin")
+@click.option("--username", required=True)
+@click.option("--name", "display_name", required=True)
+@click.password_option()
+def create_platform_admin(username: str, display_name: str, password: str) -> None:
+    """Create a platform administrator (the only way to make the first one)."""
+    from infra.bootstrap import bootstrap_platform_admin
+    from services.errors import DomainError
+
+    runtime = build_runtime(load_settings())
+    try:
+        bootstrap_platform_admin(runtime, username, display_name, password)
+        click.echo(f"platform admin {username} created")
+    except DomainError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    finally:
+        runtime.close()
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,74 @@
+"""The web entry point: ``create_app()`` builds the Application after fork (no gunicorn --preload)."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+from infra.settings import Settings, load_settings
+from infra.wiring import Runtime, build_runtime
+from web.extensions import babel, csrf, login_manager
+from web.i18n import bilingual, is_english, select_locale
+
+
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, **config: Any
+) -> Flask:
+    settings = settings or (runtime.settings if runtime else load_settings())
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("JGT_SECURE_COOKIES", "") == "1",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="zh_CN",
+        BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "translations"),
+    )
+    app.config.update(config)
+
+    if runtime is None:
+        runtime = build_runtime(settings)
+        if settings.embedded_projections:
+            runtime.start_embedded_projections()
+    app.extensions["jgt"] = runtime
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["bilingual"] = bilingual
+
+    from web import auth, errors, health, home
+
+    @app.context_processor
+    def endpoints() -> dict[str, Any]:
+        # Templates link only to pages that exist in this build.
+        return {"url_rules": set(app.view_functions), "is_english": is_english()}
+
+    errors.init_app(app)
+    for blueprint in (auth.bp, health.bp, home.bp):
+        app.register_blueprint(blueprint)
+    _register_areas(app)
+    return app
+
+
+def _register_areas(app: Flask) -> None:
+    """The blueprints of each area; each module exposes ``bp`` (and the API exempts CSRF)."""
+    import importlib
+
+    for name in ("web.bureau", "web.school", "web.activity", "web.api"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        if hasattr(module, "init_app"):
+            module.init_app(app)
+        else:
+            app.register_blueprint(module.bp)

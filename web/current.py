@@ -1,0 +1,50 @@
+"""The request's runtime, services and signed-in actor."""
+
+from __future__ import annotations
+
+from typing import cast
+from uuid import UUID
+
+from flask import abort, current_app
+from flask_login import UserMixin, current_user
+
+from infra.wiring import Runtime, Services
+from services.actor import Actor
+from services.errors import NotFound
+
+
+class SessionUser(UserMixin):
+    """What flask-login keeps: the actor behind the session cookie."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+
+    def get_id(self) -> str:
+        return str(self.actor.user_id)
+
+
+def runtime() -> Runtime:
+    return cast(Runtime, current_app.extensions["jgt"])
+
+
+def services() -> Services:
+    return runtime().services
+
+
+def actor() -> Actor:
+    if not current_user.is_authenticated:
+        abort(401)
+    return cast(SessionUser, current_user).actor
+
+
+def parse_id(raw: str) -> UUID:
+    """An id from a URL; a malformed one is simply not found."""
+    try:
+        return UUID(raw)
+    except ValueError as exc:
+        raise NotFound("不存在 / Not found") from exc
+
+
+def settle(position: int) -> None:
+    """Read-your-writes: the next page shows the command's result, waiting (bounded) for the views."""
+    services().queries.wait_for(position)

@@ -54,13 +54,21 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def redis_url() -> Iterator[str]:
+def redis_url() -> str:
     url = make_url(REDIS_URL.replace("redis://", "redis+x://", 1))
     need("Redis", url.host or "127.0.0.1", url.port or 6379)
-    client = redis_lib.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own, deleted afterwards (tests may run in parallel)."""
+    prefix = f"jgt-test:{uuid.uuid4().hex[:10]}:"
+    yield prefix
+    client = redis_lib.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=prefix + "*"))
+    if keys:
+        client.delete(*keys)
     client.close()
 
 

@@ -6,6 +6,7 @@ import logging
 import signal
 import sys
 import threading
+import warnings
 from typing import Any
 
 import click
@@ -18,6 +19,8 @@ from infra.wiring import build_runtime, init_db
 def main() -> None:
     """教共体平台命令行 / Jiaogongti command line."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # eventsourcing-sqlalchemy names every tracking record class alike; harmless, and noisy.
+    warnings.filterwarnings("ignore", message="This declarative base already contains a class")
 
 
 @main.group()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Recording
+from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
 
 from domain.base import TenantAggregate
 from services.errors import NotFound
@@ -15,8 +16,23 @@ from services.errors import NotFound
 Listener = Callable[[int], None]
 
 
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
 class Platform(Application[UUID]):
     name = "jgt"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)

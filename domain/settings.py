@@ -1,0 +1,221 @@
+"""A bureau's own settings: community types and their rules, and each plan year's numbers.
+
+Numbers that vary between places are settings with the defaults of DOMAIN.md, never constants.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain.base import DomainError, TenantAggregate
+from domain.counting import TaskKind
+
+
+@dataclass(frozen=True)
+class CommunityType:
+    key: str
+    name: str
+    max_schools: int | None = None  # e.g. 联盟式: at most 4 schools
+
+
+DEFAULT_COMMUNITY_TYPES = (
+    CommunityType("fusion", "融合型 / Fusion"),
+    CommunityType("co_build", "共建型 / Co-build"),
+    CommunityType("collaboration", "协作型 / Collaboration"),
+    CommunityType("alliance", "联盟式 / Alliance", max_schools=4),
+    CommunityType("assistance", "帮扶式 / Assistance", max_schools=2),
+)
+
+# Minimum targets per community per year (DOMAIN.md; Haining's plan where Yuyao's differs).
+DEFAULT_TARGETS: dict[str, int] = {
+    TaskKind.SYNC_CLASS: 10,
+    TaskKind.ONLINE_RESEARCH: 4,
+    TaskKind.OFFLINE_RESEARCH: 4,
+    TaskKind.MENTORING: 5,
+    TaskKind.SHADOW_PLACEMENT: 1,
+    TaskKind.DEMO_LESSON: 3,
+    TaskKind.EXTENSION_COURSE: 1,
+    TaskKind.STUDENT_EXCHANGE: 2,
+    TaskKind.RESEARCH_OUTPUT: 2,
+}
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Cumulative progress required by a date: 40% by 31 March, …"""
+
+    due: date
+    required: float  # a fraction, 0.4 = 40%
+
+
+def default_checkpoints(year: int) -> list[Checkpoint]:
+    return [
+        Checkpoint(date(year, 3, 31), 0.4),
+        Checkpoint(date(year, 6, 30), 0.6),
+        Checkpoint(date(year, 9, 30), 0.8),
+        Checkpoint(date(year, 10, 31), 1.0),
+    ]
+
+
+@dataclass(frozen=True)
+class PlanYearSettings:
+    year: int
+    checkpoints: list[Checkpoint]
+    targets: dict[str, int]
+    plan_deadline: date
+    shadow_placement_days: int = 30
+    mentor_max_mentees: int = 3
+
+
+def default_plan_year(year: int) -> PlanYearSettings:
+    return PlanYearSettings(
+        year=year,
+        checkpoints=default_checkpoints(year),
+        targets=dict(DEFAULT_TARGETS),
+        plan_deadline=date(year, 4, 15),
+    )
+
+
+def _check_checkpoints(checkpoints: list[Checkpoint]) -> None:
+    if not checkpoints:
+        raise DomainError("至少需要一个检查点 / At least one checkpoint is needed")
+    ordered = sorted(checkpoints, key=lambda c: c.due)
+    for cp in ordered:
+        if not 0 < cp.required <= 1:
+            raise DomainError("检查点比例应在0–100%之间 / A checkpoint is between 0 and 100%")
+    for before, after in itertools.pairwise(ordered):
+        if after.required < before.required:
+            raise DomainError(
+                "检查点要求应逐步提高 / Checkpoints are cumulative: each asks at least as much"
+            )
+
+
+class TenantSettings(TenantAggregate):
+    class Created(TenantAggregate.Created):
+        pass
+
+    @staticmethod
+    def create_id(tenant_id: UUID) -> UUID:
+        return settings_id(tenant_id)
+
+    @event(Created)
+    def __init__(self, *, tenant_id: UUID, actor_id: UUID | None, occurred_at: datetime) -> None:
+        self.tenant_id = tenant_id
+        self.types: dict[str, dict[str, Any]] = {
+            t.key: {"name": t.name, "max_schools": t.max_schools} for t in DEFAULT_COMMUNITY_TYPES
+        }
+        self.years: dict[int, dict[str, Any]] = {}
+
+    class CommunityTypeSet(TenantAggregate.Event):
+        key: str
+        name: str
+        max_schools: int | None
+
+    @event(CommunityTypeSet)
+    def _set_type(
+        self,
+        key: str,
+        name: str,
+        max_schools: int | None,
+        *,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        self.types[key] = {"name": name, "max_schools": max_schools}
+
+    def set_community_type(
+        self,
+        *,
+        key: str,
+        name: str,
+        max_schools: int | None,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        """Rename a type or add one; a rule such as "at most 4 schools" goes with it."""
+        key, name = key.strip(), name.strip()
+        if not key or not name:
+            raise DomainError("类型需要代码和名称 / A type needs a key and a name")
+        if max_schools is not None and max_schools < 2:
+            raise DomainError("教共体至少两所学校 / A community has at least two schools")
+        self._set_type(key, name, max_schools, actor_id=actor_id, occurred_at=occurred_at)
+
+    def community_type(self, key: str) -> CommunityType:
+        if key not in self.types:
+            raise DomainError(f"未知教共体类型 / Unknown community type: {key}")
+        raw = self.types[key]
+        return CommunityType(key, str(raw["name"]), raw["max_schools"])
+
+    class PlanYearSet(TenantAggregate.Event):
+        year: int
+        checkpoints: list[dict[str, Any]]
+        targets: dict[str, int]
+        plan_deadline: date
+        shadow_placement_days: int
+        mentor_max_mentees: int
+
+    @event(PlanYearSet)
+    def _set_year(
+        self,
+        year: int,
+        checkpoints: list[dict[str, Any]],
+        targets: dict[str, int],
+        plan_deadline: date,
+        shadow_placement_days: int,
+        mentor_max_mentees: int,
+        *,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        self.years[year] = {
+            "checkpoints": checkpoints,
+            "targets": targets,
+            "plan_deadline": plan_deadline,
+            "shadow_placement_days": shadow_placement_days,
+            "mentor_max_mentees": mentor_max_mentees,
+        }
+
+    def set_plan_year(
+        self, settings: PlanYearSettings, *, actor_id: UUID | None, occurred_at: datetime
+    ) -> None:
+        _check_checkpoints(settings.checkpoints)
+        unknown = set(settings.targets) - set(TaskKind)
+        if unknown:
+            raise DomainError(f"未知任务类型 / Unknown task kinds: {sorted(unknown)}")
+        if any(t < 0 for t in settings.targets.values()):
+            raise DomainError("目标不能为负 / Targets cannot be negative")
+        if settings.shadow_placement_days < 1 or settings.mentor_max_mentees < 1:
+            raise DomainError("天数与人数须为正 / Days and mentee limits must be positive")
+        self._set_year(
+            settings.year,
+            [{"due": c.due, "required": c.required} for c in settings.checkpoints],
+            dict(settings.targets),
+            settings.plan_deadline,
+            settings.shadow_placement_days,
+            settings.mentor_max_mentees,
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+        )
+
+    def plan_year(self, year: int) -> PlanYearSettings:
+        raw = self.years.get(year)
+        if raw is None:
+            return default_plan_year(year)
+        return PlanYearSettings(
+            year=year,
+            checkpoints=[Checkpoint(c["due"], float(c["required"])) for c in raw["checkpoints"]],
+            targets=dict(raw["targets"]),
+            plan_deadline=raw["plan_deadline"],
+            shadow_placement_days=int(raw["shadow_placement_days"]),
+            mentor_max_mentees=int(raw["mentor_max_mentees"]),
+        )
+
+
+def settings_id(tenant_id: UUID) -> UUID:
+    return uuid5(NAMESPACE_URL, f"jgt:tenant-settings:{tenant_id}")

@@ -84,6 +84,7 @@ class Activity(TenantAggregate):
         self.evidence = evidence
         self.counted = bool(contributions)
         self.withdrawn = False
+        self.recorded_by = actor_id
 
     @classmethod
     def record(

@@ -7,25 +7,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis
-
+from infra.blobs import FileBlobStore
 from infra.eventstore import datastore_of, open_platform
 from infra.leases import InProcessLease, Lease, RedisLease
 from infra.ratelimit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
 from infra.runner import ProjectionRunner, Status, wait_for_position
 from infra.settings import Settings
 from infra.views.base import SQLView
+from infra.views.communities import SQLCommunitiesView
 from infra.views.directory import SQLDirectoryView
 from infra.views.entries import SQLActivityFeedView, SQLAuditLogView
 from infra.wake import InProcessWake
 from projections.activity_feed import ActivityFeedProjection
 from projections.audit_log import AuditLogProjection
 from projections.base import Projection
+from projections.communities import CommunitiesProjection
 from projections.directory import DirectoryProjection
+from services.activities import ActivityService
+from services.communities import CommunityService
 from services.context import Context
 from services.organisation import OrganisationService
 from services.passwords import PasswordHasher
 from services.people import PeopleService
+from services.plans import PlanService
 from services.platform import Platform
+from services.progress import ProgressService
 from services.queries import QueryService
 
 
@@ -34,6 +40,10 @@ class Services:
     organisation: OrganisationService
     people: PeopleService
     queries: QueryService
+    communities: CommunityService
+    plans: PlanService
+    activities: ActivityService
+    progress: ProgressService
 
 
 @dataclass
@@ -90,6 +100,7 @@ def make_views(platform: Platform) -> dict[str, SQLView]:
         SQLDirectoryView(datastore),
         SQLActivityFeedView(datastore),
         SQLAuditLogView(datastore),
+        SQLCommunitiesView(datastore),
     ]
     return {view.name: view for view in views}
 
@@ -110,13 +121,16 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
     directory = views["directory"]
     feed = views["activity_feed"]
     audit = views["audit_log"]
+    communities = views["communities"]
     assert isinstance(directory, SQLDirectoryView)
     assert isinstance(feed, SQLActivityFeedView)
     assert isinstance(audit, SQLAuditLogView)
+    assert isinstance(communities, SQLCommunitiesView)
     projections: list[Projection[Any]] = [
         DirectoryProjection(directory),
         ActivityFeedProjection(feed),
         AuditLogProjection(audit),
+        CommunitiesProjection(communities),
     ]
     ctx = Context(
         platform=platform,
@@ -130,6 +144,8 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         wait_for=lambda position: wait_for_position(
             list(views.values()), position, settings.read_your_writes_timeout
         ),
+        communities=communities,
+        blobs=FileBlobStore(settings.var_dir / "blobs"),
     )
     client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
     lease: Lease = RedisLease(client) if client else InProcessLease()
@@ -147,6 +163,10 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
             organisation=OrganisationService(ctx),
             people=PeopleService(ctx),
             queries=QueryService(ctx),
+            communities=CommunityService(ctx),
+            plans=PlanService(ctx),
+            activities=ActivityService(ctx),
+            progress=ProgressService(ctx),
         ),
         lease=lease,
         rate_limiter=limiter,

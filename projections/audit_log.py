@@ -13,7 +13,7 @@ from domain.base import TenantAggregate
 from domain.school import School
 from domain.uniqueness import NameClaim
 from domain.user import User
-from projections.base import Projection
+from projections.base import Projection, plain
 
 # Fields every event has; what is left is what the event says.
 _ENVELOPE = frozenset(
@@ -41,7 +41,7 @@ def event_details(event: object) -> dict[str, Any]:
     for key, value in vars(event).items():
         if key in _ENVELOPE or key in _SECRET:
             continue
-        details[key] = str(value) if isinstance(value, UUID | datetime) else value
+        details[key] = plain(value)
     return details
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import singledispatchmethod
 from typing import Any, ClassVar, Generic, TypeVar
+from uuid import UUID
 
 V = TypeVar("V")
 
@@ -54,3 +56,16 @@ def _with_subclasses(classes: list[type]) -> list[type]:
             found.append(cls)
             stack.extend(cls.__subclasses__())
     return found
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON holds it: ids and dates as ISO strings, containers recursively."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from projections.activity_feed import ActivityFeedView
 from projections.audit_log import AuditLogView
+from projections.communities import CommunitiesView
 from projections.directory import DirectoryView
 from services.clock import Clock, utc_now
+from services.evidence import BlobStore
 from services.passwords import PasswordHasher
 from services.platform import Platform
 
@@ -24,4 +26,6 @@ class Context:
     audit: AuditLogView
     hasher: PasswordHasher
     wait_for: WaitForPosition
+    communities: CommunitiesView
+    blobs: BlobStore
     clock: Clock = utc_now

@@ -62,3 +62,53 @@ def require(actor: Actor, action: Action, school_id: UUID | None = None) -> None
 def require_same_tenant(actor: Actor, tenant_id: UUID) -> None:
     if tenant_id != actor.tenant_id:
         raise NotFound("不存在 / Not found")
+
+
+# Communities -------------------------------------------------------------------------------
+
+
+class CommunityAction(StrEnum):
+    MANAGE = "manage_communities"  # found, admit, release, invite, consent, seal, settings
+    REVIEW_PLANS = "review_plans"
+    DRAFT_PLAN = "draft_plan"
+    RECORD_ACTIVITY = "record_activity"
+    VIEW = "view_community"
+    VIEW_DASHBOARD = "view_progress_dashboard"
+    APPLY_FOR_ASSISTANCE = "apply_for_assistance"
+
+
+def community_allowed(
+    actor: Actor,
+    action: CommunityAction,
+    *,
+    owner_tenant_id: UUID | None = None,
+    partner_tenant_ids: frozenset[UUID] = frozenset(),
+    member_school_ids: frozenset[UUID] = frozenset(),
+    core_school_id: UUID | None = None,
+) -> bool:
+    """Who may do what with a community. The caller passes what it knows of the community."""
+    bureau_of_it = actor.tenant_id == owner_tenant_id or actor.tenant_id in partner_tenant_ids
+    at_member = actor.school_id is not None and actor.school_id in member_school_ids
+    match action:
+        case CommunityAction.MANAGE | CommunityAction.REVIEW_PLANS:
+            return actor.has(Role.BUREAU_ADMIN) and (
+                owner_tenant_id is None or actor.tenant_id == owner_tenant_id
+            )
+        case CommunityAction.VIEW_DASHBOARD:
+            return actor.has(*_BUREAU)
+        case CommunityAction.DRAFT_PLAN:
+            return actor.has(Role.SCHOOL_ADMIN) and actor.school_id == core_school_id
+        case CommunityAction.RECORD_ACTIVITY:
+            return at_member and actor.has(Role.SCHOOL_ADMIN, Role.TEACHER)
+        case CommunityAction.VIEW:
+            return (bureau_of_it and actor.has(*_BUREAU)) or (
+                at_member and actor.has(Role.SCHOOL_ADMIN, Role.TEACHER)
+            )
+        case CommunityAction.APPLY_FOR_ASSISTANCE:
+            return actor.has(Role.SCHOOL_ADMIN) and actor.school_id is not None
+    return False
+
+
+def require_community(actor: Actor, action: CommunityAction, **community: object) -> None:
+    if not community_allowed(actor, action, **community):  # type: ignore[arg-type]
+        raise Forbidden(f"无权执行此操作 / Not allowed: {action}")

@@ -1,0 +1,585 @@
+"""The communities read model as SQL tables."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    Uuid,
+    delete,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Row
+
+from infra.views.base import SQLView, as_utc, metadata
+from projections.base import plain
+from projections.communities import (
+    ActivityRow,
+    ApplicationRow,
+    CommunitiesView,
+    CommunityRow,
+    ContributionRow,
+    InvitationRow,
+    PlanRow,
+    SealRow,
+    StintRow,
+)
+
+_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+communities = Table(
+    "com_communities",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("core_school_id", Uuid, nullable=False),
+    Column("founded_on", Date, nullable=False),
+    Column("round_start_year", Integer, nullable=False),
+    Column("round_end_year", Integer, nullable=False),
+)
+stints = Table(
+    "com_stints",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    Column("community_id", Uuid, nullable=False, index=True),
+    Column("school_id", Uuid, nullable=False, index=True),
+    Column("school_tenant_id", Uuid, nullable=False, index=True),
+    Column("joined_on", Date, nullable=False),
+    Column("left_on", Date, nullable=True),
+)
+invitations = Table(
+    "com_invitations",
+    metadata,
+    Column("community_id", Uuid, primary_key=True),
+    Column("school_id", Uuid, primary_key=True),
+    Column("community_name", String(200), nullable=False),
+    Column("owner_tenant_id", Uuid, nullable=False),
+    Column("school_tenant_id", Uuid, nullable=False, index=True),
+    Column("joins_on", Date, nullable=False),
+)
+plans = Table(
+    "com_plans",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False, index=True),
+    Column("community_id", Uuid, nullable=False, index=True),
+    Column("year", Integer, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("tasks", JSON, nullable=False),
+    Column("draft_tasks", JSON, nullable=False),
+    Column("comments", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+activities = Table(
+    "com_activities",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("community_id", Uuid, nullable=False, index=True),
+    Column("school_id", Uuid, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", Uuid, nullable=True),
+    Column("participant_ids", JSON, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("counted", Boolean, nullable=False),
+    Column("withdrawn", Boolean, nullable=False),
+)
+contributions = Table(
+    "com_contributions",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("community_id", Uuid, nullable=False),
+    Column("school_id", Uuid, nullable=False),
+    Column("task_kind", String(40), nullable=False),
+    Column("unit", String(100), nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("event_type", String(100), nullable=False),
+    Column("subject_id", Uuid, nullable=False),
+    Column("actor_id", Uuid, nullable=True),
+    Column("title", Text, nullable=False),
+)
+Index("com_contributions_by_day", contributions.c.community_id, contributions.c.occurred_on)
+seals = Table(
+    "com_seals",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("due", Date, primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("quarter", Integer, nullable=False),
+    Column("sealed_at", DateTime(timezone=True), nullable=False),
+    Column("figures", JSON, nullable=False),
+)
+applications = Table(
+    "com_applications",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False, index=True),
+    Column("school_id", Uuid, nullable=False),
+    Column("needs", Text, nullable=False),
+    Column("subjects", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+    Column("helper_school_id", Uuid, nullable=True),
+    Column("community_id", Uuid, nullable=True),
+    Column("reason", Text, nullable=False),
+)
+
+
+def _community(r: Row[Any], partners: list[UUID]) -> CommunityRow:
+    return CommunityRow(
+        id=r.id,
+        tenant_id=r.tenant_id,
+        name=r.name,
+        kind=r.kind,
+        core_school_id=r.core_school_id,
+        founded_on=r.founded_on,
+        round_start_year=r.round_start_year,
+        round_end_year=r.round_end_year,
+        partner_tenant_ids=partners,
+    )
+
+
+def _plan(r: Row[Any]) -> PlanRow:
+    return PlanRow(
+        id=r.id,
+        tenant_id=r.tenant_id,
+        community_id=r.community_id,
+        year=r.year,
+        period_start=r.period_start,
+        period_end=r.period_end,
+        title=r.title,
+        status=r.status,
+        version=r.version,
+        tasks=list(r.tasks),
+        draft_tasks=list(r.draft_tasks),
+        comments=list(r.comments),
+        updated_at=as_utc(r.updated_at),
+    )
+
+
+def _activity(r: Row[Any]) -> ActivityRow:
+    return ActivityRow(
+        id=r.id,
+        tenant_id=r.tenant_id,
+        community_id=r.community_id,
+        school_id=r.school_id,
+        kind=r.kind,
+        title=r.title,
+        occurred_on=r.occurred_on,
+        recorded_at=as_utc(r.recorded_at),
+        actor_id=r.actor_id,
+        participant_ids=[UUID(p) for p in r.participant_ids],
+        details=dict(r.details),
+        evidence=list(r.evidence),
+        counted=r.counted,
+        withdrawn=r.withdrawn,
+    )
+
+
+def _contribution(r: Row[Any]) -> ContributionRow:
+    return ContributionRow(
+        position=r.position,
+        tenant_id=r.tenant_id,
+        community_id=r.community_id,
+        school_id=r.school_id,
+        task_kind=r.task_kind,
+        unit=r.unit,
+        amount=r.amount,
+        occurred_on=r.occurred_on,
+        recorded_at=as_utc(r.recorded_at),
+        event_type=r.event_type,
+        subject_id=r.subject_id,
+        actor_id=r.actor_id,
+        title=r.title,
+    )
+
+
+def _application(r: Row[Any]) -> ApplicationRow:
+    return ApplicationRow(
+        id=r.id,
+        tenant_id=r.tenant_id,
+        school_id=r.school_id,
+        needs=r.needs,
+        subjects=list(r.subjects),
+        status=r.status,
+        applied_at=as_utc(r.applied_at),
+        helper_school_id=r.helper_school_id,
+        community_id=r.community_id,
+        reason=r.reason,
+    )
+
+
+class SQLCommunitiesView(SQLView, CommunitiesView):
+    name = "communities"
+    view_tables = (
+        communities,
+        stints,
+        invitations,
+        plans,
+        activities,
+        contributions,
+        seals,
+        applications,
+    )
+
+    # Updates ---------------------------------------------------------------------------------
+    def add_community(self, row: CommunityRow) -> None:
+        with self.transaction(commit=True) as s:
+            s.execute(
+                communities.insert().values(
+                    id=row.id,
+                    tenant_id=row.tenant_id,
+                    name=row.name,
+                    kind=row.kind,
+                    core_school_id=row.core_school_id,
+                    founded_on=row.founded_on,
+                    round_start_year=row.round_start_year,
+                    round_end_year=row.round_end_year,
+                )
+            )
+
+    def add_stint(self, row: StintRow) -> None:
+        with self.transaction(commit=True) as s:
+            s.execute(
+                stints.insert().values(
+                    community_id=row.community_id,
+                    school_id=row.school_id,
+                    school_tenant_id=row.school_tenant_id,
+                    joined_on=row.joined_on,
+                    left_on=row.left_on,
+                )
+            )
+
+    def end_stint(self, community_id: UUID, school_id: UUID, left_on: date) -> None:
+        with self.transaction(commit=True) as s:
+            s.execute(
+                update(stints)
+                .where(stints.c.community_id == community_id, stints.c.school_id == school_id)
+                .where(stints.c.left_on.is_(None))
+                .values(left_on=left_on)
+            )
+
+    def add_invitation(self, row: InvitationRow) -> None:
+        with self.transaction(commit=True) as s:
+            s.execute(
+                invitations.insert().values(
+                    community_id=row.community_id,
+                    school_id=row.school_id,
+                    community_name=row.community_name,
+                    owner_tenant_id=row.owner_tenant_id,
+                    school_tenant_id=row.school_tenant_id,
+                    joins_on=row.joins_on,
+                )
+            )
+
+    def remove_invitation(self, community_id: UUID, school_id: UUID) -> None:
+        with self.transaction(commit=True) as s:
+            s.execute(
+                delete(invitations).where(
+                    invitations.c.community_id == community_id,
+                    invitations.c.school_id == school_id,
+                )
+            )
+
+    def add_plan(self, row: PlanRow) -> None:
+        with self.transaction(commit=True) as s:
+            s.execute(
+                plans.insert().values(
+                    id=row.id,
+                    tenant_id=row.tenant_id,
+                    community_id=row.community_id,
+                    year=row.year,
+                    period_start=row.period_start,
+                    period_end=row.period_end,
+                    title=row.title,
+                    status=row.status,
+                    version=row.version,
+                    tasks=plain(row.tasks),
+                    draft_tasks=plain(row.draft_tasks),
+                    comments=row.comments,
+                    updated_at=row.updated_at,
+                )
+            )
+
+    def update_plan(self, plan_id: UUID, **fields: Any) -> None:
+        with self.transaction(commit=True) as s:
+            s.execute(update(plans).where(plans.c.id == plan_id).values(**_plain_fields(fields)))
+
+    def plan(self, plan_id: UUID) -> PlanRow | None:
+        with self.transaction(commit=False) as s:
+            r = s.execute(select(plans).where(plans.c.id == plan_id)).first()
+        return _plan(r) if r else None
+
+    def add_activity(self, row: ActivityRow) -> None:
+        with self.transaction(commit=True) as s:
+            s.execute(
+                activities.insert().values(
+                    id=row.id,
+                    tenant_id=row.tenant_id,
+                    community_id=row.community_id,
+                    school_id=row.school_id,
+                    kind=row.kind,
+                    title=row.title,
+                    occurred_on=row.occurred_on,
+                    recorded_at=row.recorded_at,
+                    actor_id=row.actor_id,
+                    participant_ids=plain(row.participant_ids),
+                    details=plain(row.details),
+                    evidence=plain(row.evidence),
+                    counted=row.counted,
+                    withdrawn=row.withdrawn,
+                )
+            )
+
+    def update_activity(self, activity_id: UUID, **fields: Any) -> None:
+        with self.transaction(commit=True) as s:
+            s.execute(
+                update(activities)
+                .where(activities.c.id == activity_id)
+                .values(**_plain_fields(fields))
+            )
+
+    def activity(self, activity_id: UUID) -> ActivityRow | None:
+        with self.transaction(commit=False) as s:
+            r = s.execute(select(activities).where(activities.c.id == activity_id)).first()
+        return _activity(r) if r else None
+
+    def add_contributions(self, rows: list[ContributionRow]) -> None:
+        with self.transaction(commit=True) as s:
+            s.execute(
+                contributions.insert(),
+                [
+                    {
+                        "position": r.position,
+                        "tenant_id": r.tenant_id,
+                        "community_id": r.community_id,
+                        "school_id": r.school_id,
+                        "task_kind": r.task_kind,
+                        "unit": r.unit,
+                        "amount": r.amount,
+                        "occurred_on": r.occurred_on,
+                        "recorded_at": r.recorded_at,
+                        "event_type": r.event_type,
+                        "subject_id": r.subject_id,
+                        "actor_id": r.actor_id,
+                        "title": r.title,
+                    }
+                    for r in rows
+                ],
+            )
+
+    def add_seal(self, row: SealRow) -> None:
+        with self.transaction(commit=True) as s:
+            s.execute(
+                seals.insert().values(
+                    tenant_id=row.tenant_id,
+                    due=row.due,
+                    year=row.year,
+                    quarter=row.quarter,
+                    sealed_at=row.sealed_at,
+                    figures=plain(row.figures),
+                )
+            )
+
+    def add_application(self, row: ApplicationRow) -> None:
+        with self.transaction(commit=True) as s:
+            s.execute(
+                applications.insert().values(
+                    id=row.id,
+                    tenant_id=row.tenant_id,
+                    school_id=row.school_id,
+                    needs=row.needs,
+                    subjects=row.subjects,
+                    status=row.status,
+                    applied_at=row.applied_at,
+                    helper_school_id=row.helper_school_id,
+                    community_id=row.community_id,
+                    reason=row.reason,
+                )
+            )
+
+    def update_application(self, application_id: UUID, **fields: Any) -> None:
+        with self.transaction(commit=True) as s:
+            s.execute(
+                update(applications).where(applications.c.id == application_id).values(**fields)
+            )
+
+    # Queries ---------------------------------------------------------------------------------
+    def communities(self, tenant_id: UUID) -> list[CommunityRow]:
+        partner = select(stints.c.community_id).where(stints.c.school_tenant_id == tenant_id)
+        query = (
+            select(communities)
+            .where(or_(communities.c.tenant_id == tenant_id, communities.c.id.in_(partner)))
+            .order_by(communities.c.name)
+        )
+        with self.transaction(commit=False) as s:
+            rows = s.execute(query).all()
+        partners = self._partners([r.id for r in rows])
+        return [_community(r, partners.get(r.id, [])) for r in rows]
+
+    def community(self, community_id: UUID) -> CommunityRow | None:
+        with self.transaction(commit=False) as s:
+            r = s.execute(select(communities).where(communities.c.id == community_id)).first()
+        if r is None:
+            return None
+        return _community(r, self._partners([community_id]).get(community_id, []))
+
+    def _partners(self, community_ids: list[UUID]) -> dict[UUID, list[UUID]]:
+        if not community_ids:
+            return {}
+        query = (
+            select(stints.c.community_id, stints.c.school_tenant_id)
+            .join(communities, communities.c.id == stints.c.community_id)
+            .where(stints.c.community_id.in_(community_ids))
+            .where(stints.c.school_tenant_id != communities.c.tenant_id)
+            .distinct()
+        )
+        found: dict[UUID, list[UUID]] = {}
+        with self.transaction(commit=False) as s:
+            for community_id, tenant_id in s.execute(query).all():
+                found.setdefault(community_id, []).append(tenant_id)
+        return found
+
+    def stints(self, community_ids: list[UUID]) -> dict[UUID, list[StintRow]]:
+        found: dict[UUID, list[StintRow]] = {cid: [] for cid in community_ids}
+        if not community_ids:
+            return found
+        query = (
+            select(stints)
+            .where(stints.c.community_id.in_(community_ids))
+            .order_by(stints.c.joined_on, stints.c.id)
+        )
+        with self.transaction(commit=False) as s:
+            for r in s.execute(query).all():
+                found[r.community_id].append(
+                    StintRow(
+                        r.community_id, r.school_id, r.school_tenant_id, r.joined_on, r.left_on
+                    )
+                )
+        return found
+
+    def communities_of_school(self, school_id: UUID) -> list[UUID]:
+        query = select(stints.c.community_id).where(stints.c.school_id == school_id).distinct()
+        with self.transaction(commit=False) as s:
+            return list(s.execute(query).scalars())
+
+    def invitations_for(self, tenant_id: UUID) -> list[InvitationRow]:
+        query = select(invitations).where(invitations.c.school_tenant_id == tenant_id)
+        with self.transaction(commit=False) as s:
+            rows = s.execute(query).all()
+        return [
+            InvitationRow(
+                r.community_id,
+                r.community_name,
+                r.owner_tenant_id,
+                r.school_id,
+                r.school_tenant_id,
+                r.joins_on,
+            )
+            for r in rows
+        ]
+
+    def plans(self, community_ids: list[UUID]) -> list[PlanRow]:
+        if not community_ids:
+            return []
+        query = (
+            select(plans)
+            .where(plans.c.community_id.in_(community_ids))
+            .order_by(plans.c.year.desc(), plans.c.updated_at.desc())
+        )
+        with self.transaction(commit=False) as s:
+            return [_plan(r) for r in s.execute(query).all()]
+
+    def plans_of_tenant(self, tenant_id: UUID, status: str | None = None) -> list[PlanRow]:
+        query = select(plans).where(plans.c.tenant_id == tenant_id)
+        if status:
+            query = query.where(plans.c.status == status)
+        query = query.order_by(plans.c.updated_at.desc())
+        with self.transaction(commit=False) as s:
+            return [_plan(r) for r in s.execute(query).all()]
+
+    def contributions(
+        self,
+        community_ids: list[UUID],
+        *,
+        up_to: date | None = None,
+        task_kind: str | None = None,
+        recorded_after: datetime | None = None,
+    ) -> list[ContributionRow]:
+        if not community_ids:
+            return []
+        query = select(contributions).where(contributions.c.community_id.in_(community_ids))
+        if up_to is not None:
+            query = query.where(contributions.c.occurred_on <= up_to)
+        if task_kind:
+            query = query.where(contributions.c.task_kind == task_kind)
+        if recorded_after is not None:
+            query = query.where(contributions.c.recorded_at > recorded_after)
+        query = query.order_by(contributions.c.occurred_on, contributions.c.position)
+        with self.transaction(commit=False) as s:
+            return [_contribution(r) for r in s.execute(query).all()]
+
+    def activities(
+        self, community_id: UUID, *, kind: str | None = None, limit: int = 100
+    ) -> list[ActivityRow]:
+        query = select(activities).where(activities.c.community_id == community_id)
+        if kind:
+            query = query.where(activities.c.kind == kind)
+        query = query.order_by(activities.c.occurred_on.desc(), activities.c.recorded_at.desc())
+        with self.transaction(commit=False) as s:
+            return [_activity(r) for r in s.execute(query.limit(limit)).all()]
+
+    def seals(self, tenant_id: UUID, year: int | None = None) -> list[SealRow]:
+        query = select(seals).where(seals.c.tenant_id == tenant_id)
+        if year is not None:
+            query = query.where(seals.c.year == year)
+        with self.transaction(commit=False) as s:
+            rows = s.execute(query.order_by(seals.c.due)).all()
+        return [
+            SealRow(r.tenant_id, r.year, r.quarter, r.due, as_utc(r.sealed_at), list(r.figures))
+            for r in rows
+        ]
+
+    def applications(
+        self, tenant_id: UUID, *, school_id: UUID | None = None
+    ) -> list[ApplicationRow]:
+        query = select(applications).where(applications.c.tenant_id == tenant_id)
+        if school_id is not None:
+            query = query.where(applications.c.school_id == school_id)
+        with self.transaction(commit=False) as s:
+            rows = s.execute(query.order_by(applications.c.applied_at.desc())).all()
+        return [_application(r) for r in rows]
+
+
+def _plain_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    json_columns = {"tasks", "draft_tasks", "comments", "details", "evidence", "participant_ids"}
+    return {k: plain(v) if k in json_columns else v for k, v in fields.items()}

@@ -1,0 +1,75 @@
+"""Evidence files (佐证材料): stored once by content hash, with size and type limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from services.errors import DomainError
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+ALLOWED_TYPES = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "application/pdf": ".pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+    "video/mp4": ".mp4",
+}
+# What a file's first bytes must look like for its declared type: a renamed file is refused.
+_MAGIC = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "application/pdf": (b"%PDF-",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK\x03\x04",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (b"PK\x03\x04",),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (b"PK\x03\x04",),
+}
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+class BlobStore(Protocol):
+    def put(self, data: bytes) -> str:
+        """Store the bytes once; return their SHA-256 (hex), which names them."""
+
+    def get(self, sha256: str) -> bytes | None: ...
+
+
+def check_upload(upload: Upload) -> None:
+    name = upload.filename or "?"
+    if not upload.data:
+        raise DomainError(f"文件为空：{name} / The file is empty: {name}")
+    if len(upload.data) > MAX_EVIDENCE_BYTES:
+        raise DomainError(f"文件超过10MB：{name} / The file is larger than 10 MB: {name}")
+    if upload.content_type not in ALLOWED_TYPES:
+        raise DomainError(
+            f"不支持的文件类型：{name}（支持jpg、png、pdf、docx、xlsx、pptx、mp4） / "
+            f"Unsupported file type: {name} (jpg, png, pdf, docx, xlsx, pptx, mp4)"
+        )
+    magic = _MAGIC.get(upload.content_type)
+    if magic and not upload.data.startswith(magic):
+        raise DomainError(
+            f"文件内容与类型不符：{name} / The file's content does not match its type: {name}"
+        )
+
+
+def store_all(blobs: BlobStore, uploads: list[Upload]) -> list[dict[str, object]]:
+    """Check every upload first, so a bad file stores nothing; then store them."""
+    for upload in uploads:
+        check_upload(upload)
+    return [
+        {
+            "sha256": blobs.put(u.data),
+            "name": u.filename[-200:],
+            "size": len(u.data),
+            "type": u.content_type,
+        }
+        for u in uploads
+    ]

@@ -61,7 +61,15 @@ def _register_areas(app: Flask) -> None:
     """The blueprints of each area; each module exposes ``bp`` (and the API exempts CSRF)."""
     import importlib
 
-    for name in ("web.bureau", "web.school", "web.activity", "web.api"):
+    for name in (
+        "web.bureau",
+        "web.school",
+        "web.activity",
+        "web.communities",
+        "web.dashboard",
+        "web.mentoring",
+        "web.api",
+    ):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.base import DomainError
 
-__all__ = ["DomainError", "Forbidden", "NotFound", "ValidationFailed"]
+__all__ = ["Conflict", "DomainError", "Forbidden", "NotFound", "ValidationFailed"]
 
 
 class NotFound(Exception):
@@ -13,6 +13,10 @@ class NotFound(Exception):
 
 class Forbidden(Exception):
     """The actor may see the thing but not do this to it."""
+
+
+class Conflict(DomainError):
+    """A unique name (a login name, a school code) is already taken."""
 
 
 class ValidationFailed(DomainError):

@@ -11,7 +11,7 @@ from domain.tenant import Tenant
 from domain.uniqueness import NameClaim, school_code_key
 from services.actor import Actor, Done
 from services.context import Context
-from services.errors import DomainError
+from services.errors import Conflict
 from services.policy import Action, require
 
 
@@ -64,7 +64,7 @@ class OrganisationService:
         try:
             position = self.ctx.platform.save_all(school, claim)
         except IntegrityError as exc:
-            raise DomainError(
+            raise Conflict(
                 f"学校代码 {school.code} 已被使用 / School code {school.code} is taken"
             ) from exc
         return Done(school.id, position)

@@ -9,11 +9,12 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.roles import BUREAU_ROLES, Role
 from domain.school import School
+from domain.tenant import Tenant
 from domain.uniqueness import NameClaim, username_key
 from domain.user import User, check_username
 from services.actor import Actor, Done
 from services.context import Context
-from services.errors import DomainError, Forbidden, NotFound
+from services.errors import Conflict, DomainError, Forbidden, NotFound
 from services.policy import Action, allowed, require
 
 
@@ -72,8 +73,11 @@ class PeopleService:
     ) -> tuple[User, NameClaim]:
         """Build a user and its login-name claim, checked and authorised, without saving."""
         tenant_id = tenant_id or actor.tenant_id
-        if tenant_id != actor.tenant_id and not actor.has(Role.PLATFORM_ADMIN):
-            raise NotFound("不存在 / Not found")
+        if tenant_id != actor.tenant_id:
+            if not actor.has(Role.PLATFORM_ADMIN):
+                raise NotFound("不存在 / Not found")
+            # A platform admin adds people to an existing bureau only.
+            self.ctx.platform.get_in_tenant(Tenant, tenant_id, tenant_id)
         if school_id is not None:
             self.ctx.platform.get_in_tenant(School, school_id, tenant_id)
         if not _may_grant(actor, roles, school_id):
@@ -107,7 +111,7 @@ class PeopleService:
         try:
             position = self.ctx.platform.save_all(user, claim)
         except IntegrityError as exc:
-            raise DomainError(
+            raise Conflict(
                 f"登录名 {user.username} 已被使用 / Login name {user.username} is taken"
             ) from exc
         return Done(user.id, position)

@@ -1,0 +1,276 @@
+"""What every API view shares: the blueprint, bearer tokens, the actor, input parsing and JSON.
+
+The API never reads the session cookie: a request is signed in only by ``Authorization: Bearer``,
+so cross-site requests carry no credentials and CSRF does not apply.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any, NoReturn
+from uuid import UUID
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from services.actor import Actor, Done
+from services.errors import Conflict
+from web.current import services
+from web.i18n import bilingual
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+TOKEN_SALT = "api-token"  # noqa: S105 (a namespace for signatures, not a secret)
+TOKEN_LIFETIME_SECONDS = 12 * 60 * 60
+#: Endpoints that answer without a token.
+PUBLIC_ENDPOINTS = frozenset({"api.issue_token", "api.openapi_document"})
+
+
+# Errors -------------------------------------------------------------------------------------------
+
+
+class InvalidInput(Exception):
+    """A request body or query parameter that is not well formed (400, naming the field)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotSignedIn(Exception):
+    """No bearer token, or one that is forged, expired or stands for a deactivated user (401)."""
+
+
+class NotYetVisible(Exception):
+    """``min_position`` was not reached by the read models within the bounded wait (503)."""
+
+
+def error_response(status: int, message: str, **extra: Any) -> Response:
+    response = jsonify({"error": bilingual(message), "status": status, **extra})
+    response.status_code = status
+    return response
+
+
+@bp.errorhandler(InvalidInput)
+def invalid_input(exc: InvalidInput) -> ResponseReturnValue:
+    return error_response(400, f"{exc.field}: {exc}", field=exc.field)
+
+
+@bp.errorhandler(NotSignedIn)
+def not_signed_in(exc: NotSignedIn) -> ResponseReturnValue:
+    response = error_response(401, str(exc))
+    response.headers["WWW-Authenticate"] = 'Bearer realm="jgt"'
+    return response
+
+
+@bp.errorhandler(Conflict)
+def conflict(exc: Conflict) -> ResponseReturnValue:
+    return error_response(409, str(exc))
+
+
+@bp.errorhandler(NotYetVisible)
+def not_yet_visible(exc: NotYetVisible) -> ResponseReturnValue:
+    response = error_response(503, str(exc))
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+# Tokens and the actor -----------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+
+
+def issue_token(user_id: UUID) -> str:
+    return _serializer().dumps({"uid": str(user_id)})
+
+
+def user_id_of_token(token: str) -> UUID | None:
+    """The user a token was issued to, if the app signed it less than 12 hours ago."""
+    try:
+        payload = _serializer().loads(token, max_age=TOKEN_LIFETIME_SECONDS)
+        return UUID(str(payload["uid"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+@bp.before_request
+def authenticate() -> None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotSignedIn("需要令牌 / A bearer token is required")
+    user_id = user_id_of_token(token.strip())
+    found = services().people.actor_for_session(user_id) if user_id else None
+    if found is None:
+        raise NotSignedIn("令牌无效或已过期 / The token is invalid or has expired")
+    g.api_actor = found
+
+
+@bp.before_request
+def read_your_writes() -> None:
+    """``?min_position=N`` on any GET: wait (bounded) until the read models show position N."""
+    if request.method != "GET" or "min_position" not in request.args:
+        return
+    position = query_int("min_position", minimum=0)
+    if position and not services().queries.wait_for(position):
+        raise NotYetVisible(
+            f"数据尚未更新到位置 {position}，请稍后重试 / "
+            f"The read models have not reached position {position} yet; retry shortly"
+        )
+
+
+def actor() -> Actor:
+    found: Actor = g.api_actor
+    return found
+
+
+# Input ---------------------------------------------------------------------------------------------
+
+
+def body() -> Body:
+    """The request's JSON object (400 if the body is not one)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("body", "请求体应为JSON对象 / The body must be a JSON object")
+    return Body(data)
+
+
+class Body:
+    """Typed access to the fields of a JSON body; a wrong or missing field is a 400 naming it."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+
+    def _get(self, name: str, required: bool) -> Any:
+        if name not in self.data or self.data[name] is None:
+            if required:
+                raise InvalidInput(name, "缺少此字段 / This field is required")
+            return None
+        return self.data[name]
+
+    def text(self, name: str, *, required: bool = True, default: str = "") -> str:
+        value = self._get(name, required)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            raise InvalidInput(name, "应为字符串 / Must be a string")
+        return value
+
+    def integer(self, name: str, *, required: bool = True, default: int = 0) -> int:
+        value = self._get(name, required)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidInput(name, "应为整数 / Must be an integer")
+        return value
+
+    def uuid(self, name: str) -> UUID:
+        value = self.text(name)
+        try:
+            return UUID(value)
+        except ValueError as exc:
+            raise InvalidInput(name, "应为UUID / Must be a UUID") from exc
+
+    def texts(self, name: str, *, required: bool = True) -> list[str]:
+        value = self._get(name, required)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InvalidInput(name, "应为字符串数组 / Must be an array of strings")
+        return list(value)
+
+    def integers(self, name: str, *, required: bool = True) -> list[int]:
+        value = self._get(name, required)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
+            raise InvalidInput(name, "应为整数数组 / Must be an array of integers")
+        return list(value)
+
+    def objects(self, name: str) -> list[dict[str, object]]:
+        value = self._get(name, True)
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise InvalidInput(name, "应为对象数组 / Must be an array of objects")
+        return [dict(v) for v in value]
+
+
+def query_int(name: str, *, minimum: int = 0, maximum: int | None = None) -> int:
+    raw = request.args.get(name, "")
+    try:
+        value = int(raw)
+    except ValueError:
+        _bad_query(name, "应为整数 / Must be an integer")
+    if value < minimum or (maximum is not None and value > maximum):
+        limits = f"{minimum}–{maximum}" if maximum is not None else f"≥ {minimum}"
+        _bad_query(name, f"超出范围 / Out of range ({limits})")
+    return value
+
+
+def optional_query_int(name: str, *, minimum: int = 0, maximum: int | None = None) -> int | None:
+    return query_int(name, minimum=minimum, maximum=maximum) if name in request.args else None
+
+
+def optional_query_uuid(name: str) -> UUID | None:
+    if name not in request.args:
+        return None
+    try:
+        return UUID(request.args[name])
+    except ValueError:
+        _bad_query(name, "应为UUID / Must be a UUID")
+
+
+def optional_query_time(name: str) -> datetime | None:
+    """An ISO 8601 date or date-time; without a zone it is UTC."""
+    if name not in request.args:
+        return None
+    try:
+        value = datetime.fromisoformat(request.args[name])
+    except ValueError:
+        _bad_query(name, "应为ISO 8601日期或时间 / Must be an ISO 8601 date or date-time")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _bad_query(name: str, message: str) -> NoReturn:
+    raise InvalidInput(name, message)
+
+
+# Output --------------------------------------------------------------------------------------------
+
+
+def jsonable(value: Any) -> Any:
+    """Read-model rows (dataclasses) as JSON values: ids as strings, times in ISO 8601."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def items(rows: list[Any], **extra: Any) -> ResponseReturnValue:
+    return jsonify({"items": jsonable(rows), **extra})
+
+
+def one(row: Any) -> ResponseReturnValue:
+    return jsonify(jsonable(row))
+
+
+def done(result: Done, status: int = 200, location: str | None = None) -> ResponseReturnValue:
+    response = jsonify({"id": str(result.id), "position": result.position})
+    response.status_code = status
+    if location:
+        response.headers["Location"] = location
+    return response

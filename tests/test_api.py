@@ -684,7 +684,8 @@ def test_only_a_platform_admin_registers_bureaus(platform_api: Api) -> None:
     assert error(admin.post(f"/tenants/{platform_api.yy.tenant_id}/admins", body), 404)
 
 
-def test_unknown_paths_answer_json(api: Api) -> None:
+def test_the_document_and_unknown_paths_answer_json(api: Api) -> None:
+    assert api.client.get("/api/v1/openapi.json").json["openapi"].startswith("3.0")
     assert error(api.client.get("/api/v1/nothing-here"), 404)
     response = api.client.get(f"/api/v1/users/{UUID(int=0)}")
     assert error(response, 401)

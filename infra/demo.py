@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from domain.roles import Role
 from infra.bootstrap import SYSTEM, bootstrap_platform_admin
+from infra.demo_history import seed_history
 from infra.wiring import Runtime
 from services.actor import Actor
 
@@ -136,8 +137,9 @@ def seed_demo(runtime: Runtime) -> list[tuple[str, str]]:
             for n in range(1, per_grade + 1):
                 org.open_class(admin, school.id, grade=grade, name=f"{n}班")
         org.set_bell_schedule(admin, school.id, _bell_schedule(bells))
+    users = {"hn-admin": admin_done.id}
     for username, name, code, roles, subjects, grades, level, title in _PEOPLE:
-        people.register_user(
+        users[username] = people.register_user(
             admin,
             username=username,
             display_name=name,
@@ -148,5 +150,7 @@ def seed_demo(runtime: Runtime) -> list[tuple[str, str]]:
             grades=grades,
             key_level=level,
             title=title,
-        )
+        ).id
+    runtime.catch_up()
+    seed_history(runtime, admin, school_ids, users)
     return logins

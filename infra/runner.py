@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import socket
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from infra.leases import Lease
-from infra.views.base import SQLView
+from infra.views.base import SQLView, TrackingConflict
 from infra.wake import Wake
 from projections.base import Projection
 from services.platform import Platform
@@ -56,7 +57,8 @@ class ProjectionRunner:
         lease_ttl: float = 15.0,
     ) -> None:
         self.platform = platform
-        self.projection = projection
+        # A runner of its own: the handlers read ``position``, which the runner sets per event.
+        self.projection = copy.copy(projection)
         self.view = projection.view
         self.lease = lease
         self.holder = holder or default_holder()
@@ -64,6 +66,7 @@ class ProjectionRunner:
         self.lease_ttl = lease_ttl
         self.topics = list(type(projection).topics())
         self.applied = 0  # events this runner applied (tests compare runners by it)
+        self.conflicts = 0  # batches rolled back because another runner moved the view first
         self.caught_up = threading.Condition()
 
     @property
@@ -75,26 +78,38 @@ class ProjectionRunner:
         return Status(self.name, self.view.position(), head)
 
     def catch_up(self, keep_going: Callable[[], bool] = lambda: True) -> int:
-        """Apply every event up to the current head, a batch per transaction. Returns the count."""
+        """Apply every event up to the current head, a batch per transaction. Returns the count.
+
+        If another runner moves the view meanwhile (no lease, or a lease lost), this batch rolls
+        back on the tracking row's compare-and-set, and catching up goes on from where the view
+        is now: the events are applied once, by whichever runner got there first.
+        """
         recorder, mapper = self.platform.recorder, self.platform.mapper
         position = self.view.position()
         head = recorder.max_notification_id() or 0
         processed = 0
         while position < head and keep_going():
-            notifications = recorder.select_notifications(
-                start=position,
-                stop=head,
-                limit=self.batch_size,
-                topics=self.topics,
-                inclusive_of_start=False,
-            )
-            full = len(notifications) == self.batch_size
-            to_position = notifications[-1].id if full else head
-            with self.view.transaction(commit=True) as session:
-                for notification in notifications:
-                    self.projection.position = notification.id
-                    self.projection.process(mapper.to_domain_event(notification))
-                self.view.advance(session, position, to_position)
+            try:
+                with self.view.batch() as session:
+                    # Read in the batch's own session: one connection, one transaction.
+                    notifications = recorder.select_notifications(
+                        start=position,
+                        stop=head,
+                        limit=self.batch_size,
+                        topics=self.topics,
+                        inclusive_of_start=False,
+                    )
+                    full = len(notifications) == self.batch_size
+                    to_position = notifications[-1].id if full else head
+                    for notification in notifications:
+                        self.projection.position = notification.id
+                        self.projection.process(mapper.to_domain_event(notification))
+                    self.view.advance(session, position, to_position)
+            except TrackingConflict:
+                self.conflicts += 1
+                log.info("view %s was moved by another runner; following it", self.name)
+                position = self.view.position()
+                continue
             processed += len(notifications)
             self.applied += len(notifications)
             position = to_position

@@ -21,6 +21,10 @@ class Settings:
     read_your_writes_timeout: float
     password_time_cost: int
     password_memory_cost: int
+    #: How long a projection worker's lease outlives the worker if it dies without releasing it.
+    lease_ttl_seconds: float = 15.0
+    #: Prefix of every Redis key (leases, rate limits), so deployments can share one Redis.
+    redis_prefix: str = "jgt:"
 
     @property
     def is_sqlite(self) -> bool:
@@ -60,4 +64,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         read_your_writes_timeout=float(env.get("JGT_READ_YOUR_WRITES_TIMEOUT", "3.0")),
         password_time_cost=int(env.get("JGT_PASSWORD_TIME_COST", "2")),
         password_memory_cost=int(env.get("JGT_PASSWORD_MEMORY_COST", "19456")),
+        lease_ttl_seconds=float(env.get("JGT_LEASE_TTL_SECONDS", "15")),
+        redis_prefix=env.get("JGT_REDIS_PREFIX", "jgt:"),
     )

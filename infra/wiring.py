@@ -62,6 +62,7 @@ class Runtime:
     def runner(self, name: str, **options: Any) -> ProjectionRunner:
         for projection in self.projections:
             if projection.name == name:
+                options = {"lease_ttl": self.settings.lease_ttl_seconds, **options}
                 return ProjectionRunner(
                     platform=self.platform, projection=projection, lease=self.lease, **options
                 )
@@ -148,9 +149,12 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         blobs=FileBlobStore(settings.var_dir / "blobs"),
     )
     client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
-    lease: Lease = RedisLease(client) if client else InProcessLease()
+    prefix = settings.redis_prefix
+    lease: Lease = RedisLease(client, prefix=f"{prefix}lease:") if client else InProcessLease()
     limiter: RateLimiter = (
-        RedisRateLimiter(client, settings.login_attempts, settings.login_window_seconds)
+        RedisRateLimiter(
+            client, settings.login_attempts, settings.login_window_seconds, prefix=f"{prefix}rl:"
+        )
         if client
         else InMemoryRateLimiter(settings.login_attempts, settings.login_window_seconds)
     )

@@ -1,15 +1,24 @@
-"""What every SQL view shares: its tables, its tracking row and the exactly-once advance."""
+"""What every SQL view shares: its tables, its tracking row and the exactly-once advance.
+
+The runner applies a batch of events inside ``batch()``: one transaction, one session. Within it a
+view may *buffer* its writes (``_insert``, ``_upsert``) and look rows up in the buffer; the buffer
+is written with one executemany per table at the end of the batch, before the tracking row moves,
+and is thrown away with the transaction if anything fails. Outside a batch the same calls write at
+once, in a transaction of their own.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
-from sqlalchemy import MetaData, Table, delete, insert, select, update
+from sqlalchemy import MetaData, Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -21,6 +30,19 @@ class TrackingConflict(IntegrityError):
     """Another runner advanced this view first: this batch is rolled back, not applied twice."""
 
 
+class Batch:
+    """The writes of one batch not yet sent to the database, and what was looked up meanwhile."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        #: Rows to insert per table, by primary key (or by arrival, for tables without one here).
+        self.inserts: dict[Table, dict[Hashable, dict[str, Any]]] = {}
+        #: Rows to upsert per table, by key: the last write of a key wins, as it would in order.
+        self.upserts: dict[Table, tuple[list[str], dict[Hashable, dict[str, Any]]]] = {}
+        #: Lookups the view may keep for the rest of the batch (e.g. a user's school).
+        self.memo: dict[Hashable, Any] = {}
+
+
 class SQLView(SQLAlchemyTrackingRecorder):
     """A read model whose rows and tracking position are written in one transaction."""
 
@@ -30,9 +52,24 @@ class SQLView(SQLAlchemyTrackingRecorder):
     def __init__(self, datastore: SQLAlchemyDatastore) -> None:
         super().__init__(datastore, tracking_table_name=f"{self.name}_tracking")
         self.tables.extend(self.view_tables)
+        self._local = threading.local()
+
+    # --- the runner's side -----------------------------------------------------------------
 
     def position(self) -> int:
         return self.max_tracking_id(APPLICATION_NAME) or 0
+
+    @contextmanager
+    def batch(self) -> Iterator[Session]:
+        """One transaction for a batch of events; buffered writes are flushed before commit."""
+        with self.transaction(commit=True) as session:
+            batch = Batch(session)
+            self._local.batch = batch
+            try:
+                yield session
+                self._flush(batch)
+            finally:
+                self._local.batch = None
 
     def advance(self, session: Session, from_position: int, to_position: int) -> None:
         """Move the tracking row from ``from_position`` to ``to_position``, or fail.
@@ -42,18 +79,21 @@ class SQLView(SQLAlchemyTrackingRecorder):
         """
         tracking = self.tracking_table
         if from_position == 0:
-            session.execute(
-                insert(tracking).values(
-                    application_name=APPLICATION_NAME, notification_id=to_position
-                )
+            # Insert-if-absent: a second runner starting from nothing waits for the first
+            # one's commit, then inserts nothing.
+            dialect: Any = postgresql if self._dialect(session) == "postgresql" else sqlite
+            result = session.execute(
+                dialect.insert(tracking)
+                .values(application_name=APPLICATION_NAME, notification_id=to_position)
+                .on_conflict_do_nothing()
             )
-            return
-        result = session.execute(
-            update(tracking)
-            .where(tracking.c.application_name == APPLICATION_NAME)
-            .where(tracking.c.notification_id == from_position)
-            .values(notification_id=to_position)
-        )
+        else:
+            result = session.execute(
+                update(tracking)
+                .where(tracking.c.application_name == APPLICATION_NAME)
+                .where(tracking.c.notification_id == from_position)
+                .values(notification_id=to_position)
+            )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise TrackingConflict(
                 f"view {self.name} is no longer at {from_position}; another runner moved it"
@@ -71,13 +111,71 @@ class SQLView(SQLAlchemyTrackingRecorder):
             )
 
     def count_rows(self) -> int:
-        from sqlalchemy import func
-
         with self.transaction(commit=False) as session:
             return sum(
                 session.execute(select(func.count()).select_from(t)).scalar_one()
                 for t in self.view_tables
             )
+
+    # --- for the views' update methods -----------------------------------------------------
+
+    def _current_batch(self) -> Batch | None:
+        batch: Batch | None = getattr(self._local, "batch", None)
+        return batch
+
+    def _insert(self, table: Table, values: dict[str, Any], key: Hashable = None) -> None:
+        """Insert a row: buffered in a batch (by ``key``, to let later updates amend it)."""
+        batch = self._current_batch()
+        if batch is None:
+            with self.transaction(commit=True) as session:
+                session.execute(insert(table).values(**values))
+            return
+        rows = batch.inserts.setdefault(table, {})
+        rows[key if key is not None else ("#", len(rows))] = values
+
+    def _pending_insert(self, table: Table, key: Hashable) -> dict[str, Any] | None:
+        """The buffered insert of ``key`` in this batch, for an update to amend in place."""
+        batch = self._current_batch()
+        return None if batch is None else batch.inserts.get(table, {}).get(key)
+
+    def _upsert(self, table: Table, values: dict[str, Any], keys: list[str]) -> None:
+        batch = self._current_batch()
+        if batch is None:
+            with self.transaction(commit=True) as session:
+                upsert(session, table, values, keys)
+            return
+        _, rows = batch.upserts.setdefault(table, (keys, {}))
+        rows[tuple(values[k] for k in keys)] = values
+
+    def _memo(self) -> dict[Hashable, Any] | None:
+        batch = self._current_batch()
+        return None if batch is None else batch.memo
+
+    def _flush(self, batch: Batch) -> None:
+        session = batch.session
+        for table in self.view_tables:
+            rows = list(batch.inserts.pop(table, {}).values())
+            if rows:
+                session.execute(insert(table), rows)
+            keys, values = batch.upserts.pop(table, ([], {}))
+            if values:
+                rows = list(values.values())
+                statement = _upsert_statement(session, table, keys, list(rows[0]))
+                session.execute(statement, rows)
+
+    @staticmethod
+    def _dialect(session: Session) -> str:
+        return session.get_bind().dialect.name
+
+
+def _upsert_statement(session: Session, table: Table, keys: list[str], columns: list[str]) -> Any:
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = module.insert(table)
+    changes = {c: stmt.excluded[c] for c in columns if c not in keys}
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_=changes)
+    # SQLAlchemy sends many rows per INSERT ... ON CONFLICT only with RETURNING; without it
+    # psycopg2 would send one statement per row. (Keys are unique within a batch.)
+    return stmt.returning(*(table.c[k] for k in keys)) if module is postgresql else stmt
 
 
 def upsert(session: Session, table: Table, values: dict[str, Any], keys: Iterable[str]) -> None:

@@ -76,77 +76,85 @@ class SQLDirectoryView(SQLView, DirectoryView):
     name = "directory"
     view_tables = (tenants, schools, classes, users)
 
-    def add_tenant(self, row: TenantRow) -> None:
+    # Updates. In a runner's batch the inserts are buffered and written at the end of the batch;
+    # an update of a row inserted earlier in the same batch amends the buffered row instead.
+
+    def _update(
+        self, table: Table, key: tuple[Any, ...], where: Any, fields: dict[str, Any]
+    ) -> None:
+        pending = self._pending_insert(table, key)
+        if pending is not None:
+            pending.update(fields)
+            return
         with self.transaction(commit=True) as s:
-            s.execute(tenants.insert().values(id=row.id, name=row.name, region=row.region))
+            s.execute(update(table).where(where).values(**fields))
+
+    def add_tenant(self, row: TenantRow) -> None:
+        self._insert(tenants, {"id": row.id, "name": row.name, "region": row.region}, (row.id,))
 
     def rename_tenant(self, tenant_id: UUID, name: str) -> None:
-        with self.transaction(commit=True) as s:
-            s.execute(update(tenants).where(tenants.c.id == tenant_id).values(name=name))
+        self._update(tenants, (tenant_id,), tenants.c.id == tenant_id, {"name": name})
 
     def add_school(self, row: SchoolRow) -> None:
-        with self.transaction(commit=True) as s:
-            s.execute(
-                schools.insert().values(
-                    id=row.id,
-                    tenant_id=row.tenant_id,
-                    name=row.name,
-                    code=row.code,
-                    stage=row.stage,
-                    locality=row.locality,
-                    student_count=row.student_count,
-                    bell_schedule=[],
-                )
-            )
+        self._insert(
+            schools,
+            {
+                "id": row.id,
+                "tenant_id": row.tenant_id,
+                "name": row.name,
+                "code": row.code,
+                "stage": row.stage,
+                "locality": row.locality,
+                "student_count": row.student_count,
+                "bell_schedule": [],
+            },
+            (row.id,),
+        )
 
     def update_school(self, school_id: UUID, **fields: Any) -> None:
-        with self.transaction(commit=True) as s:
-            s.execute(update(schools).where(schools.c.id == school_id).values(**fields))
+        self._update(schools, (school_id,), schools.c.id == school_id, fields)
 
     def open_class(self, row: ClassRow) -> None:
-        with self.transaction(commit=True) as s:
-            s.execute(
-                classes.insert().values(
-                    school_id=row.school_id,
-                    class_id=row.class_id,
-                    grade=row.grade,
-                    name=row.name,
-                    open=True,
-                )
-            )
+        self._insert(
+            classes,
+            {
+                "school_id": row.school_id,
+                "class_id": row.class_id,
+                "grade": row.grade,
+                "name": row.name,
+                "open": True,
+            },
+            (row.school_id, row.class_id),
+        )
 
     def close_class(self, school_id: UUID, class_id: str) -> None:
-        with self.transaction(commit=True) as s:
-            s.execute(
-                update(classes)
-                .where(classes.c.school_id == school_id, classes.c.class_id == class_id)
-                .values(open=False)
-            )
+        where = (classes.c.school_id == school_id) & (classes.c.class_id == class_id)
+        self._update(classes, (school_id, class_id), where, {"open": False})
 
     def set_bell_schedule(self, school_id: UUID, periods: list[dict[str, object]]) -> None:
         self.update_school(school_id, bell_schedule=periods)
 
     def add_user(self, row: UserRow) -> None:
-        with self.transaction(commit=True) as s:
-            s.execute(
-                users.insert().values(
-                    id=row.id,
-                    tenant_id=row.tenant_id,
-                    username=row.username,
-                    display_name=row.display_name,
-                    school_id=row.school_id,
-                    roles=row.roles,
-                    subjects=row.subjects,
-                    grades=row.grades,
-                    key_level=row.key_level,
-                    title=row.title,
-                    active=row.active,
-                )
-            )
+        self._insert(
+            users,
+            {
+                "id": row.id,
+                "tenant_id": row.tenant_id,
+                "username": row.username,
+                "display_name": row.display_name,
+                "school_id": row.school_id,
+                "roles": row.roles,
+                "subjects": row.subjects,
+                "grades": row.grades,
+                "key_level": row.key_level,
+                "title": row.title,
+                "active": row.active,
+            },
+            (row.id,),
+        )
 
     def update_user(self, user_id: UUID, **fields: Any) -> None:
-        with self.transaction(commit=True) as s:
-            s.execute(update(users).where(users.c.id == user_id).values(**fields))
+        self._update(users, (user_id,), users.c.id == user_id, fields)
 
     def tenants(self) -> list[TenantRow]:
         with self.transaction(commit=False) as s:

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 
-from infra.views.base import SQLView, as_utc, metadata, upsert
+from infra.views.base import SQLView, as_utc, metadata
 from projections.activity_feed import ActivityFeedView
 from projections.audit_log import AuditFilter, AuditLogView, EventEntry
 
@@ -82,34 +82,43 @@ class _EntriesView(SQLView):
     user_school_table: Table
 
     def remember_user_school(self, user_id: UUID, school_id: UUID | None) -> None:
-        with self.transaction(commit=True) as s:
-            upsert(
-                s, self.user_school_table, {"user_id": user_id, "school_id": school_id}, ["user_id"]
-            )
+        memo = self._memo()
+        if memo is not None:
+            memo[("school", user_id)] = school_id
+        self._upsert(
+            self.user_school_table, {"user_id": user_id, "school_id": school_id}, ["user_id"]
+        )
 
     def user_school(self, user_id: UUID) -> UUID | None:
+        # In a batch, a user's school is read once and then known (and kept by later writes).
+        memo = self._memo()
+        if memo is not None and ("school", user_id) in memo:
+            known: UUID | None = memo[("school", user_id)]
+            return known
         table = self.user_school_table
         with self.transaction(commit=False) as s:
             found: UUID | None = s.execute(
                 select(table.c.school_id).where(table.c.user_id == user_id)
             ).scalar_one_or_none()
+        if memo is not None:
+            memo[("school", user_id)] = found
         return found
 
     def append(self, entry: EventEntry) -> None:
-        with self.transaction(commit=True) as s:
-            s.execute(
-                self.entries_table.insert().values(
-                    position=entry.position,
-                    tenant_id=entry.tenant_id,
-                    event_type=entry.event_type,
-                    subject_id=entry.subject_id,
-                    actor_id=entry.actor_id,
-                    school_id=entry.school_id,
-                    occurred_at=entry.occurred_at,
-                    recorded_at=entry.recorded_at,
-                    details=entry.details,
-                )
-            )
+        self._insert(
+            self.entries_table,
+            {
+                "position": entry.position,
+                "tenant_id": entry.tenant_id,
+                "event_type": entry.event_type,
+                "subject_id": entry.subject_id,
+                "actor_id": entry.actor_id,
+                "school_id": entry.school_id,
+                "occurred_at": entry.occurred_at,
+                "recorded_at": entry.recorded_at,
+                "details": entry.details,
+            },
+        )
 
 
 class SQLAuditLogView(_EntriesView, AuditLogView):

@@ -1,0 +1,565 @@
+"""How fast does ``jgt projections rebuild`` apply the log, against a raw SQL loop doing the same?
+
+``python -m bench.rebuild [--events N] [--view audit_log|directory|all]``
+
+In a fresh PostgreSQL database (created here and dropped at the end) this writes N real domain
+events (a world of bureaus, schools, classes and staff, saved through ``Platform.save`` many
+aggregates at a time), then:
+
+- times the runner's ``rebuild()`` of a view with the CLI's default batch size → events/s;
+- times a baseline: a psycopg2 loop that reads the same events in pages, decodes the JSON state,
+  upserts equivalent rows into a plain table and writes a checkpoint row per page, committing once
+  per page → events/s;
+
+and prints ``RATIO rebuild <ours/raw>`` (for the audit log; ``RATIO rebuild-directory`` for the
+directory). The world generator is also used by the reliability tests to seed their stores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import time
+import uuid
+import warnings
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import psycopg2
+import psycopg2.extensions
+import psycopg2.extras
+from eventsourcing.domain import Aggregate
+from sqlalchemy.engine import make_url
+
+from domain.roles import Role
+from domain.school import School
+from domain.tenant import Tenant
+from domain.uniqueness import NameClaim, school_code_key, username_key
+from domain.user import SUBJECTS, User
+from services.platform import Platform
+
+#: A stored Argon2 hash is only carried by the event; nothing here checks it.
+FAKE_HASH = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$ZmFrZWhhc2hmYWtlaGFzaGZha2VoYXNo"
+_PERIODS: list[dict[str, object]] = [
+    {"weekday": d, "number": n, "start": f"{7 + n:02d}:00", "end": f"{7 + n:02d}:40"}
+    for d in range(1, 6)
+    for n in range(1, 7)
+]
+
+
+def synthetic_world(
+    rng: random.Random, *, tag: str = "w", schools_per_tenant: int = 8, staff_per_school: int = 20
+) -> Iterator[list[Aggregate]]:
+    """Endless blocks of new aggregates with their pending events, in an order that makes sense.
+
+    A block is a bureau (the tenant and its admin) or a school with its classes, bell schedule and
+    staff, some of whom then change profile or roles, move to another school or leave. About 64
+    events per school block. Every event is built by the domain's own commands.
+    """
+    start = datetime(2024, 9, 1, tzinfo=UTC)
+    clock = 0
+
+    def at() -> datetime:
+        nonlocal clock
+        clock += 1
+        # Some things are recorded late: occurred_at lags behind by up to a few days.
+        return start + timedelta(minutes=clock) - timedelta(hours=rng.choice((0, 0, 0, 5, 50)))
+
+    t = 0
+    while True:
+        t += 1
+        tenant_id = uuid.uuid4()
+        tenant = Tenant(
+            tenant_id=tenant_id,
+            name=f"{tag}教育局{t}",
+            region="浙江省",
+            actor_id=None,
+            occurred_at=at(),
+        )
+        admin = User.register(
+            tenant_id=tenant_id,
+            username=f"{tag}{t}-admin",
+            display_name=f"管理员{t}",
+            school_id=None,
+            roles=[Role.BUREAU_ADMIN],
+            password_hash=FAKE_HASH,
+            actor_id=None,
+            occurred_at=at(),
+        )
+        admin_claim = NameClaim(
+            tenant_id=tenant_id,
+            key=username_key(admin.username),
+            owner_id=admin.id,
+            actor_id=None,
+            occurred_at=at(),
+        )
+        yield [tenant, admin, admin_claim]
+        school_ids: list[UUID] = []
+        for s in range(schools_per_tenant):
+            school = School.register(
+                tenant_id=tenant_id,
+                name=f"第{s + 1}小学",
+                code=f"S{t}-{s}",
+                stage="primary",
+                locality=rng.choice(("urban", "rural")),
+                student_count=rng.randrange(100, 2000),
+                actor_id=admin.id,
+                occurred_at=at(),
+            )
+            claim = NameClaim(
+                tenant_id=tenant_id,
+                key=school_code_key(tenant_id, school.code),
+                owner_id=school.id,
+                actor_id=admin.id,
+                occurred_at=at(),
+            )
+            for grade in (1, 2, 3):
+                school.open_class(grade=grade, name="1班", actor_id=admin.id, occurred_at=at())
+            school.set_bell_schedule(_PERIODS, actor_id=admin.id, occurred_at=at())
+            school.change_details(
+                name=school.name,
+                stage="primary",
+                locality=school.locality,
+                student_count=school.student_count + 10,
+                actor_id=admin.id,
+                occurred_at=at(),
+            )
+            block: list[Aggregate] = [school, claim]
+            for k in range(staff_per_school):
+                user = User.register(
+                    tenant_id=tenant_id,
+                    username=f"{tag}{t}-{s}-{k}",
+                    display_name=f"老师{t}-{s}-{k}",
+                    school_id=school.id,
+                    roles=[Role.TEACHER],
+                    password_hash=FAKE_HASH,
+                    subjects=[rng.choice(SUBJECTS)],
+                    grades=[rng.randrange(1, 7)],
+                    actor_id=admin.id,
+                    occurred_at=at(),
+                )
+                user_claim = NameClaim(
+                    tenant_id=tenant_id,
+                    key=username_key(user.username),
+                    owner_id=user.id,
+                    actor_id=admin.id,
+                    occurred_at=at(),
+                )
+                if rng.random() < 0.5:
+                    user.update_profile(
+                        display_name=user.display_name,
+                        subjects=[rng.choice(SUBJECTS)],
+                        grades=[rng.randrange(1, 7)],
+                        key_level=rng.choice(("", "county", "city")),
+                        title="一级教师",
+                        actor_id=admin.id,
+                        occurred_at=at(),
+                    )
+                if rng.random() < 0.2:
+                    user.change_roles(
+                        [Role.TEACHER, Role.SCHOOL_ADMIN], actor_id=admin.id, occurred_at=at()
+                    )
+                if school_ids and rng.random() < 0.1:
+                    user.transfer(rng.choice(school_ids), actor_id=admin.id, occurred_at=at())
+                if rng.random() < 0.05:
+                    user.deactivate("离职", actor_id=admin.id, occurred_at=at())
+                    if rng.random() < 0.3:
+                        user.reactivate(actor_id=admin.id, occurred_at=at())
+                block += [user, user_claim]
+            school_ids.append(school.id)
+            yield block
+
+
+def save_world(
+    platform: Platform,
+    events: int,
+    *,
+    seed: int = 1,
+    tag: str = "w",
+    chunk: int = 4000,
+    staff_per_school: int = 20,
+) -> int:
+    """Save at least ``events`` events, ``chunk`` or so per ``Platform.save``. Returns the count."""
+    rng = random.Random(seed)
+    saved = 0
+    pending: list[Aggregate] = []
+    pending_events = 0
+    for block in synthetic_world(rng, tag=tag, staff_per_school=staff_per_school):
+        pending += block
+        pending_events += sum(len(a.pending_events) for a in block)
+        if pending_events >= chunk or saved + pending_events >= events:
+            platform.save(*pending)
+            saved += pending_events
+            pending, pending_events = [], 0
+            if saved >= events:
+                return saved
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --- the raw baseline --------------------------------------------------------------------------
+
+_ENVELOPE = {"originator_topic", "timestamp", "tenant_id", "actor_id", "occurred_at"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict) and "_type_" in value:
+        data = value["_data_"]
+        return str(UUID(data)) if value["_type_"] == "uuid_hex" else data
+    return value
+
+
+def _uuid(value: Any) -> str | None:
+    return None if value is None else str(UUID(value["_data_"]))
+
+
+def raw_audit_rebuild(dsn: dict[str, Any], page: int) -> int:
+    """The baseline: the audit log's rows by hand, a page per transaction, a checkpoint per page."""
+    conn = psycopg2.connect(**dsn)
+    cur = conn.cursor()
+    cur.execute(
+        """
+        DROP TABLE IF EXISTS raw_audit; DROP TABLE IF EXISTS raw_checkpoint;
+        CREATE TABLE raw_audit (
+            position bigint PRIMARY KEY, tenant_id uuid NOT NULL, event_type varchar(100) NOT NULL,
+            subject_id uuid NOT NULL, actor_id uuid, school_id uuid,
+            occurred_at timestamptz NOT NULL, recorded_at timestamptz NOT NULL, details json NOT NULL);
+        CREATE INDEX raw_audit_tenant_position ON raw_audit (tenant_id, position);
+        CREATE TABLE raw_user_school (user_id uuid PRIMARY KEY, school_id uuid);
+        CREATE TABLE raw_checkpoint (name text PRIMARY KEY, position bigint NOT NULL);
+        """
+    )
+    conn.commit()
+    cur.execute("SELECT coalesce(max(id), 0) FROM jgt_events")
+    head = cur.fetchone()[0]
+    position, processed = 0, 0
+    user_school: dict[str, str | None] = {}
+    while position < head:
+        cur.execute(
+            "SELECT id, originator_id, topic, state FROM jgt_events "
+            "WHERE id > %s AND id <= %s ORDER BY id LIMIT %s",
+            (position, head, page),
+        )
+        rows = cur.fetchall()
+        entries: list[tuple[Any, ...]] = []
+        schools: dict[str, str | None] = {}
+        for notification_id, originator_id, topic, state in rows:
+            kind = topic.split(":", 1)[1]
+            if kind == "NameClaim.Claimed":
+                continue
+            data = json.loads(bytes(state))
+            subject = str(originator_id)
+            school: str | None
+            if kind.startswith("School."):
+                school = subject
+            elif kind == "User.Registered":
+                school = _uuid(data["school_id"])
+                user_school[subject] = schools[subject] = school
+            elif kind == "User.Transferred":
+                school = _uuid(data["to_school_id"])
+                user_school[subject] = schools[subject] = school
+            elif kind.startswith("User."):
+                school = user_school.get(subject)
+            else:
+                school = None
+            details = {
+                k: _plain(v) for k, v in data.items() if k not in _ENVELOPE and k != "password_hash"
+            }
+            entries.append(
+                (
+                    notification_id,
+                    _uuid(data["tenant_id"]),
+                    kind,
+                    subject,
+                    _uuid(data["actor_id"]),
+                    school,
+                    data["occurred_at"]["_data_"],
+                    data["timestamp"]["_data_"],
+                    json.dumps(details, ensure_ascii=False),
+                )
+            )
+        psycopg2.extras.execute_values(
+            cur,
+            "INSERT INTO raw_audit VALUES %s ON CONFLICT (position) DO UPDATE SET "
+            "school_id = excluded.school_id, details = excluded.details",
+            entries,
+            page_size=1000,
+        )
+        if schools:
+            psycopg2.extras.execute_values(
+                cur,
+                "INSERT INTO raw_user_school VALUES %s ON CONFLICT (user_id) DO UPDATE SET "
+                "school_id = excluded.school_id",
+                list(schools.items()),
+                page_size=1000,
+            )
+        position = rows[-1][0] if len(rows) == page else head
+        cur.execute(
+            "INSERT INTO raw_checkpoint VALUES ('audit', %s) "
+            "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            (position,),
+        )
+        conn.commit()
+        processed += len(rows)
+    conn.close()
+    return processed
+
+
+def raw_directory_rebuild(dsn: dict[str, Any], page: int) -> int:
+    """The baseline for the directory: its tables by hand, a page per transaction."""
+    conn = psycopg2.connect(**dsn)
+    cur = conn.cursor()
+    cur.execute(
+        """
+        DROP TABLE IF EXISTS raw_schools; DROP TABLE IF EXISTS raw_classes;
+        DROP TABLE IF EXISTS raw_users; DROP TABLE IF EXISTS raw_tenants;
+        DROP TABLE IF EXISTS raw_checkpoint;
+        CREATE TABLE raw_tenants (id uuid PRIMARY KEY, name text NOT NULL, region text NOT NULL);
+        CREATE TABLE raw_schools (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, name text NOT NULL,
+            code text NOT NULL, stage text NOT NULL, locality text NOT NULL,
+            student_count int NOT NULL, bell_schedule json NOT NULL);
+        CREATE INDEX ON raw_schools (tenant_id);
+        CREATE TABLE raw_classes (school_id uuid, class_id text, grade int NOT NULL,
+            name text NOT NULL, open boolean NOT NULL, PRIMARY KEY (school_id, class_id));
+        CREATE TABLE raw_users (id uuid PRIMARY KEY, tenant_id uuid NOT NULL,
+            username text NOT NULL UNIQUE, display_name text NOT NULL, school_id uuid,
+            roles json NOT NULL, subjects json NOT NULL, grades json NOT NULL,
+            key_level text NOT NULL, title text NOT NULL, active boolean NOT NULL);
+        CREATE INDEX ON raw_users (tenant_id); CREATE INDEX ON raw_users (school_id);
+        CREATE TABLE raw_checkpoint (name text PRIMARY KEY, position bigint NOT NULL);
+        """
+    )
+    conn.commit()
+    cur.execute("SELECT coalesce(max(id), 0) FROM jgt_events")
+    head = cur.fetchone()[0]
+    position, processed = 0, 0
+    topics = [
+        "domain.tenant:Tenant.Registered",
+        "domain.tenant:Tenant.Renamed",
+        "domain.school:School.Registered",
+        "domain.school:School.DetailsChanged",
+        "domain.school:School.ClassOpened",
+        "domain.school:School.ClassClosed",
+        "domain.school:School.BellScheduleSet",
+        "domain.user:User.Registered",
+        "domain.user:User.RolesChanged",
+        "domain.user:User.ProfileUpdated",
+        "domain.user:User.Transferred",
+        "domain.user:User.Deactivated",
+        "domain.user:User.Reactivated",
+    ]
+    while position < head:
+        cur.execute(
+            "SELECT id, originator_id, topic, state FROM jgt_events "
+            "WHERE id > %s AND id <= %s AND topic = ANY(%s) ORDER BY id LIMIT %s",
+            (position, head, topics, page),
+        )
+        rows = cur.fetchall()
+        # Inserts are batched; an update first writes the inserts before it (same order).
+        inserts: dict[str, list[tuple[Any, ...]]] = {"tenants": [], "schools": [], "classes": []}
+        inserts["users"] = []
+        for _, originator_id, topic, state in rows:
+            kind = topic.split(":", 1)[1]
+            data = json.loads(bytes(state))
+            subject = str(originator_id)
+            if kind == "Tenant.Registered":
+                inserts["tenants"].append((subject, data["name"], data["region"]))
+            elif kind == "School.Registered":
+                inserts["schools"].append(
+                    (
+                        subject,
+                        _uuid(data["tenant_id"]),
+                        data["name"],
+                        data["code"],
+                        data["stage"],
+                        data["locality"],
+                        data["student_count"],
+                        "[]",
+                    )
+                )
+            elif kind == "School.ClassOpened":
+                inserts["classes"].append(
+                    (subject, data["class_id"], data["grade"], data["name"], True)
+                )
+            elif kind == "User.Registered":
+                inserts["users"].append(
+                    (
+                        subject,
+                        _uuid(data["tenant_id"]),
+                        data["username"],
+                        data["display_name"],
+                        _uuid(data["school_id"]),
+                        json.dumps(data["roles"]),
+                        json.dumps(data["subjects"], ensure_ascii=False),
+                        json.dumps(data["grades"]),
+                        data["key_level"],
+                        data["title"],
+                        True,
+                    )
+                )
+            else:
+                _insert_all(cur, inserts)
+                if kind == "Tenant.Renamed":
+                    cur.execute(
+                        "UPDATE raw_tenants SET name = %s WHERE id = %s", (data["name"], subject)
+                    )
+                elif kind == "School.DetailsChanged":
+                    cur.execute(
+                        "UPDATE raw_schools SET name = %s, stage = %s, locality = %s, "
+                        "student_count = %s WHERE id = %s",
+                        (
+                            data["name"],
+                            data["stage"],
+                            data["locality"],
+                            data["student_count"],
+                            subject,
+                        ),
+                    )
+                elif kind == "School.ClassClosed":
+                    cur.execute(
+                        "UPDATE raw_classes SET open = false WHERE school_id = %s AND class_id = %s",
+                        (subject, data["class_id"]),
+                    )
+                elif kind == "School.BellScheduleSet":
+                    cur.execute(
+                        "UPDATE raw_schools SET bell_schedule = %s WHERE id = %s",
+                        (json.dumps(data["periods"]), subject),
+                    )
+                elif kind == "User.RolesChanged":
+                    cur.execute(
+                        "UPDATE raw_users SET roles = %s WHERE id = %s",
+                        (json.dumps(data["roles"]), subject),
+                    )
+                elif kind == "User.ProfileUpdated":
+                    cur.execute(
+                        "UPDATE raw_users SET display_name = %s, subjects = %s, grades = %s, "
+                        "key_level = %s, title = %s WHERE id = %s",
+                        (
+                            data["display_name"],
+                            json.dumps(data["subjects"], ensure_ascii=False),
+                            json.dumps(data["grades"]),
+                            data["key_level"],
+                            data["title"],
+                            subject,
+                        ),
+                    )
+                elif kind == "User.Transferred":
+                    cur.execute(
+                        "UPDATE raw_users SET school_id = %s WHERE id = %s",
+                        (_uuid(data["to_school_id"]), subject),
+                    )
+                elif kind in ("User.Deactivated", "User.Reactivated"):
+                    cur.execute(
+                        "UPDATE raw_users SET active = %s WHERE id = %s",
+                        (kind == "User.Reactivated", subject),
+                    )
+        _insert_all(cur, inserts)
+        position = rows[-1][0] if len(rows) == page else head
+        cur.execute(
+            "INSERT INTO raw_checkpoint VALUES ('directory', %s) "
+            "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            (position,),
+        )
+        conn.commit()
+        processed += len(rows)
+    conn.close()
+    return processed
+
+
+def _insert_all(cur: Any, inserts: dict[str, list[tuple[Any, ...]]]) -> None:
+    for table, values in inserts.items():
+        if values:
+            psycopg2.extras.execute_values(
+                cur, f"INSERT INTO raw_{table} VALUES %s", values, page_size=1000
+            )
+            values.clear()
+
+
+# --- the measurement ---------------------------------------------------------------------------
+
+
+def _cli_batch_size() -> int:
+    from infra.cli import projections_rebuild
+
+    option = next(p for p in projections_rebuild.params if p.name == "batch_size")
+    return int(option.default)  # type: ignore[arg-type]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--view", choices=("audit_log", "directory", "all"), default="all")
+    parser.add_argument(
+        "--server", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+    )
+    parser.add_argument("--keep", action="store_true", help="do not drop the database")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", message="This declarative base already contains a class")
+
+    from infra.settings import load_settings
+    from infra.wiring import build_runtime, init_db
+
+    server = make_url(args.server)
+    name = f"jgt_bench_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(
+        host=server.host, port=server.port, user=server.username, dbname=server.database
+    )
+    admin.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    url = server.set(database=name)
+    dsn = {"host": url.host, "port": url.port, "user": url.username, "dbname": name}
+    try:
+        with tempfile.TemporaryDirectory() as var_dir:
+            settings = load_settings(
+                {
+                    "JGT_DATABASE_URL": url.render_as_string(hide_password=False),
+                    "JGT_VAR_DIR": var_dir,
+                    "JGT_SECRET_KEY": "bench",
+                    "JGT_EMBEDDED_PROJECTIONS": "false",
+                }
+            )
+            init_db(settings)
+            runtime = build_runtime(settings)
+            try:
+                started = time.perf_counter()
+                written = save_world(runtime.platform, args.events)
+                elapsed = time.perf_counter() - started
+                print(
+                    f"wrote {written} events in {elapsed:.1f} s ({written / elapsed:.0f} events/s)"
+                )
+                batch = _cli_batch_size()
+                views = ("audit_log", "directory") if args.view == "all" else (args.view,)
+                for view in views:
+                    _measure(runtime, view, batch, dsn)
+            finally:
+                runtime.close()
+    finally:
+        if not args.keep:
+            with admin.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def _measure(runtime: Any, view: str, batch: int, dsn: dict[str, Any]) -> None:
+    runner = runtime.runner(view, batch_size=batch)
+    started = time.perf_counter()
+    ours = runner.rebuild()
+    ours_s = time.perf_counter() - started
+    raw = raw_audit_rebuild if view == "audit_log" else raw_directory_rebuild
+    started = time.perf_counter()
+    baseline = raw(dsn, batch)
+    raw_s = time.perf_counter() - started
+    assert ours == baseline, (ours, baseline)
+    ours_rate, raw_rate = ours / ours_s, baseline / raw_s
+    label = "rebuild" if view == "audit_log" else f"rebuild-{view}"
+    print(f"{view}: jgt rebuild {ours} events in {ours_s:.2f} s = {ours_rate:.0f} events/s")
+    print(f"{view}: raw SQL loop {baseline} events in {raw_s:.2f} s = {raw_rate:.0f} events/s")
+    print(f"RATIO {label} {ours_rate / raw_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -27,12 +27,14 @@ from services.activities import ActivityService
 from services.communities import CommunityService
 from services.context import Context
 from services.organisation import OrganisationService
+from services.pages import PageQueries
 from services.passwords import PasswordHasher
 from services.people import PeopleService
 from services.plans import PlanService
 from services.platform import Platform
 from services.progress import ProgressService
 from services.queries import QueryService
+from services.teacher_import import TeacherImportService
 
 
 @dataclass
@@ -44,6 +46,8 @@ class Services:
     plans: PlanService
     activities: ActivityService
     progress: ProgressService
+    pages: PageQueries
+    teacher_import: TeacherImportService
 
 
 @dataclass
@@ -171,6 +175,8 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
             plans=PlanService(ctx),
             activities=ActivityService(ctx),
             progress=ProgressService(ctx),
+            pages=PageQueries(ctx),
+            teacher_import=TeacherImportService(ctx),
         ),
         lease=lease,
         rate_limiter=limiter,

@@ -26,6 +26,7 @@ class Action(StrEnum):
     VIEW_SCHOOL_FEED = "view_school_feed"
     VIEW_AUDIT_LOG = "view_audit_log"
     TRANSFER_TEACHER = "transfer_teacher"
+    OVERSEE_SCHOOLS = "oversee_schools"
 
 
 _BUREAU = (Role.BUREAU_ADMIN, Role.BUREAU_MONITOR)
@@ -49,7 +50,7 @@ def allowed(actor: Actor, action: Action, school_id: UUID | None = None) -> bool
             return actor.has(*_BUREAU) or (
                 at_own_school and actor.has(Role.SCHOOL_ADMIN, Role.TEACHER)
             )
-        case Action.VIEW_AUDIT_LOG:
+        case Action.VIEW_AUDIT_LOG | Action.OVERSEE_SCHOOLS:
             return actor.has(*_BUREAU)
     return False
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis
+
 from infra.blobs import FileBlobStore
 from infra.eventstore import datastore_of, open_platform
 from infra.leases import InProcessLease, Lease, RedisLease
@@ -17,15 +18,18 @@ from infra.views.base import SQLView
 from infra.views.communities import SQLCommunitiesView
 from infra.views.directory import SQLDirectoryView
 from infra.views.entries import SQLActivityFeedView, SQLAuditLogView
+from infra.views.mentoring import SQLMentoringView
 from infra.wake import InProcessWake
 from projections.activity_feed import ActivityFeedProjection
 from projections.audit_log import AuditLogProjection
 from projections.base import Projection
 from projections.communities import CommunitiesProjection
 from projections.directory import DirectoryProjection
+from projections.mentoring import MentoringProjection
 from services.activities import ActivityService
 from services.communities import CommunityService
 from services.context import Context
+from services.mentoring import MentoringService
 from services.organisation import OrganisationService
 from services.pages import PageQueries
 from services.passwords import PasswordHasher
@@ -46,6 +50,7 @@ class Services:
     plans: PlanService
     activities: ActivityService
     progress: ProgressService
+    mentoring: MentoringService
     pages: PageQueries
     teacher_import: TeacherImportService
 
@@ -106,6 +111,7 @@ def make_views(platform: Platform) -> dict[str, SQLView]:
         SQLActivityFeedView(datastore),
         SQLAuditLogView(datastore),
         SQLCommunitiesView(datastore),
+        SQLMentoringView(datastore),
     ]
     return {view.name: view for view in views}
 
@@ -127,15 +133,18 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
     feed = views["activity_feed"]
     audit = views["audit_log"]
     communities = views["communities"]
+    mentoring = views["mentoring"]
     assert isinstance(directory, SQLDirectoryView)
     assert isinstance(feed, SQLActivityFeedView)
     assert isinstance(audit, SQLAuditLogView)
     assert isinstance(communities, SQLCommunitiesView)
+    assert isinstance(mentoring, SQLMentoringView)
     projections: list[Projection[Any]] = [
         DirectoryProjection(directory),
         ActivityFeedProjection(feed),
         AuditLogProjection(audit),
         CommunitiesProjection(communities),
+        MentoringProjection(mentoring),
     ]
     ctx = Context(
         platform=platform,
@@ -150,6 +159,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
             list(views.values()), position, settings.read_your_writes_timeout
         ),
         communities=communities,
+        mentoring=mentoring,
         blobs=FileBlobStore(settings.var_dir / "blobs"),
     )
     client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
@@ -175,6 +185,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
             plans=PlanService(ctx),
             activities=ActivityService(ctx),
             progress=ProgressService(ctx),
+            mentoring=MentoringService(ctx),
             pages=PageQueries(ctx),
             teacher_import=TeacherImportService(ctx),
         ),

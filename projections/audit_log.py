@@ -27,7 +27,7 @@ _ENVELOPE = frozenset(
         "occurred_at",
     }
 )
-# Never copied into a read model.
+# Never copied into a read model. Events name their own private fields in PRIVATE_FIELDS.
 _SECRET = frozenset({"password_hash"})
 
 
@@ -38,8 +38,9 @@ def event_type(event: object) -> str:
 
 def event_details(event: object) -> dict[str, Any]:
     details: dict[str, Any] = {}
+    private: frozenset[str] = getattr(event, "PRIVATE_FIELDS", frozenset())
     for key, value in vars(event).items():
-        if key in _ENVELOPE or key in _SECRET:
+        if key in _ENVELOPE or key in _SECRET or key in private:
             continue
         details[key] = plain(value)
     return details

@@ -9,6 +9,7 @@ from projections.activity_feed import ActivityFeedView
 from projections.audit_log import AuditLogView
 from projections.communities import CommunitiesView
 from projections.directory import DirectoryView
+from projections.mentoring import MentoringView
 from services.clock import Clock, utc_now
 from services.evidence import BlobStore
 from services.passwords import PasswordHasher
@@ -27,5 +28,6 @@ class Context:
     hasher: PasswordHasher
     wait_for: WaitForPosition
     communities: CommunitiesView
+    mentoring: MentoringView
     blobs: BlobStore
     clock: Clock = utc_now

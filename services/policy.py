@@ -113,3 +113,18 @@ def community_allowed(
 def require_community(actor: Actor, action: CommunityAction, **community: object) -> None:
     if not community_allowed(actor, action, **community):  # type: ignore[arg-type]
         raise Forbidden(f"无权执行此操作 / Not allowed: {action}")
+
+
+# Mentoring ---------------------------------------------------------------------------------
+
+
+def may_read_mentoring_content(
+    actor: Actor, *, mentor_id: UUID, mentee_id: UUID, school_ids: frozenset[UUID]
+) -> bool:
+    """Summaries, comments and evidence of a pair: the pair and their two school admins only.
+
+    The bureau and the rest of the community see counts, kinds and hours, never the content.
+    """
+    if actor.user_id in (mentor_id, mentee_id):
+        return True
+    return actor.has(Role.SCHOOL_ADMIN) and actor.school_id in school_ids

@@ -583,6 +583,26 @@ def test_users_are_deactivated_and_reactivated(api: Api) -> None:
     assert error(sadmin.post(f"/users/{teacher_id}/deactivate", [1, 2]), 400)
 
 
+def test_passwords_are_reset_by_a_manager_and_changed_by_their_owner(api: Api) -> None:
+    teacher_id = api.hn.teacher.user_id
+    path = f"/users/{teacher_id}/password"
+    created(api.as_("hn-sadmin").post(path, {"password": "reset-by-admin-1"}), 200)
+    token = api.token("hn-teacher", "reset-by-admin-1")
+    assert error(api.as_("hn-sadmin").post(path, {"password": "short"}), 422)
+    assert error(api.as_("hn-sadmin").post(path, {}), 400)
+    assert error(api.as_("hn-teacher2").post(path, {"password": "x-long-enough"}), 403)
+    assert error(api.as_("yy-admin").post(path, {"password": "x-long-enough"}), 404)
+
+    teacher = Client(api.client, {"Authorization": f"Bearer {token}"})
+    change = {"current": "wrong-password", "new": "mine-and-only-mine"}
+    assert "当前密码" in error(teacher.post("/me/password", change), 422)
+    created(teacher.post("/me/password", change | {"current": "reset-by-admin-1"}), 200)
+    assert api.token("hn-teacher", "mine-and-only-mine")
+    response = teacher.post("/me/password", {"current": "mine-and-only-mine"})
+    error(response, 400)
+    assert response.json["field"] == "new"
+
+
 # The activity feed and the audit log -------------------------------------------------------------
 
 

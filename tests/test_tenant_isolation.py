@@ -154,6 +154,8 @@ class World:
             "user_id": a_ids["user_id"],
             "tenant_id": a_ids["tenant_id"],
             "periods": [{"weekday": 1, "number": 1, "start": "08:00", "end": "08:40"}],
+            "current": "not-the-password",
+            "new": "walk-new-password",
         }
 
 

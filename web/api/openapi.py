@@ -179,6 +179,15 @@ DOCUMENT: dict[str, Any] = {
             }
         },
         "/me": {"get": _read("The signed-in user", _ref("User"), tags=["people"])},
+        "/me/password": {
+            "post": _command(
+                "Change one's own password (the current one is needed)",
+                _body("PasswordChange"),
+                200,
+                422,
+                tags=["people"],
+            )
+        },
         "/tenants": {
             "get": _read(
                 "Every bureau (platform administrators)", _list_of("Tenant"), 403, tags=["platform"]
@@ -326,6 +335,17 @@ DOCUMENT: dict[str, Any] = {
             "patch": _command(
                 "Change a user's profile (all of its fields)",
                 _body("Profile"),
+                200,
+                404,
+                422,
+                tags=["people"],
+            ),
+        },
+        "/users/{user_id}/password": {
+            "parameters": [_USER_ID],
+            "post": _command(
+                "Set a new password for someone one manages (tell them the new one)",
+                _body("NewPassword"),
                 200,
                 404,
                 422,
@@ -579,6 +599,14 @@ DOCUMENT: dict[str, Any] = {
                 grades=_GRADES,
                 key_level=_KEY_LEVEL,
                 title=_STRING,
+            ),
+            "PasswordChange": _object(
+                ["current", "new"],
+                current={**_STRING, "format": "password"},
+                new={**_STRING, "format": "password", "minLength": 8},
+            ),
+            "NewPassword": _object(
+                ["password"], password={**_STRING, "format": "password", "minLength": 8}
             ),
             "Transfer": _object(
                 ["school_id"], school_id={**_UUID, "description": "The school to move to"}

@@ -69,6 +69,15 @@ def me() -> ResponseReturnValue:
     return one(services().queries.user(who, who.user_id))
 
 
+@bp.post("/me/password")
+def change_own_password() -> ResponseReturnValue:
+    fields = body()
+    result = services().people.change_own_password(
+        actor(), current=fields.text("current"), new=fields.text("new")
+    )
+    return done(result)
+
+
 # Bureaus (platform administrators) ----------------------------------------------------------------
 
 
@@ -250,6 +259,12 @@ def update_profile(user_id: str) -> ResponseReturnValue:
         title=fields.text("title"),
     )
     return done(result)
+
+
+@bp.post("/users/<user_id>/password")
+def reset_password(user_id: str) -> ResponseReturnValue:
+    new = body().text("password")
+    return done(services().people.reset_password(actor(), parse_id(user_id), new=new))
 
 
 @bp.post("/users/<user_id>/transfer")

@@ -126,20 +126,24 @@ class ProjectionRunner:
 
         try:
             while not stop.is_set():
-                if not self.lease.acquire(self.name, self.holder, self.lease_ttl):
-                    stop.wait(renew_every)
-                    continue
                 try:
+                    if not self.lease.acquire(self.name, self.holder, self.lease_ttl):
+                        stop.wait(renew_every)
+                        continue
                     processed = self.catch_up(still_leased)
                 except Exception:
-                    # A failing batch rolled back; retry later rather than skip the event.
+                    # A failing batch rolled back (or the lease could not be asked for): retry
+                    # later rather than skip an event or run without the lease.
                     log.exception("projection %s failed; retrying", self.name)
                     stop.wait(min(5.0, renew_every))
                     continue
                 if processed == 0:
                     wake.wait(min(idle_timeout, renew_every))
         finally:
-            self.lease.release(self.name, self.holder)
+            try:
+                self.lease.release(self.name, self.holder)
+            except Exception:  # the lease lapses by itself
+                log.warning("could not release the lease for %s", self.name, exc_info=True)
 
     def rebuild(self) -> int:
         """Empty the view and apply the whole log again. Needs the lease: stop workers first."""
@@ -148,11 +152,24 @@ class ProjectionRunner:
                 f"另一个运行器持有 {self.name} 的租约 / another runner holds the lease for "
                 f"{self.name}; stop the projection workers and try again"
             )
+        lost = False
+
+        def still_ours() -> bool:
+            nonlocal lost
+            lost = not self.lease.acquire(self.name, self.holder, self.lease_ttl)
+            return not lost
+
         try:
             self.view.clear()
-            return self.catch_up(lambda: self.lease.acquire(self.name, self.holder, self.lease_ttl))
+            count = self.catch_up(still_ours)
         finally:
             self.lease.release(self.name, self.holder)
+        if lost:
+            raise RuntimeError(
+                f"重建 {self.name} 时失去了租约 / lost the lease for {self.name} while rebuilding "
+                f"(at {self.view.position()}); stop the projection workers and rebuild again"
+            )
+        return count
 
 
 def wait_for_position(views: list[SQLView], position: int, timeout: float) -> bool:

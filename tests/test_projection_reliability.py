@@ -459,3 +459,51 @@ def test_without_a_lease_two_runners_still_apply_each_event_once(pg_runtime: Run
     raced = all_rows({"audit_log": runners[0].view})
     runtime.runner("audit_log").rebuild()
     assert all_rows({"audit_log": runners[0].view}) == raced
+
+
+# --- waking up ---------------------------------------------------------------------------------
+
+
+def timed(action: Callable[[], None]) -> float:
+    started = time.monotonic()
+    action()
+    return time.monotonic() - started
+
+
+@pytest.mark.postgres
+def test_a_worker_is_woken_by_a_save_and_outlives_losing_its_listen_connection(
+    pg_runtime: Runtime, pg_settings: Settings
+) -> None:
+    from infra.bootstrap import SYSTEM
+    from infra.wake import PostgresWake
+
+    wake = PostgresWake(pg_settings.database_url)
+    org = pg_runtime.services.organisation
+
+    def save_soon(name: str) -> threading.Timer:
+        timer = threading.Timer(0.2, lambda: org.register_tenant(SYSTEM, name=name))
+        timer.start()
+        return timer
+
+    try:
+        assert timed(lambda: wake.wait(0.3)) >= 0.29  # nothing saved: the timeout
+        timer = save_soon("海宁市教育局")
+        assert 0.15 <= timed(lambda: wake.wait(10)) < 3  # woken by the store's NOTIFY
+        timer.join()
+
+        admin = raw_connection(pg_settings.database_url)
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND query LIKE 'LISTEN%%'"
+            )
+            assert cursor.fetchall() == [(True,)]
+        admin.close()
+        wake.wait(0.2)  # the connection is gone: no exception, just the timeout
+        wake.wait(0.2)  # listening again
+        timer = save_soon("余姚市教育局")
+        assert timed(lambda: wake.wait(10)) < 3
+        timer.join()
+    finally:
+        wake.close()

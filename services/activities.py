@@ -7,12 +7,22 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from domain.activity import Activity
+from domain.activity import ACTIVITY_KINDS, Activity
 from domain.counting import TaskKind
 from domain.roles import Role
-from projections.communities import ActivityRow
+from projections.communities import ActivityRow, CommunityRow
+from projections.directory import UserRow
 from services.actor import Actor, Done
-from services.communities import Scope, scope_of, tenant_settings
+from services.communities import (
+    ActivityLine,
+    CommunityAccess,
+    Scope,
+    activity_lines,
+    community_access,
+    school_names,
+    scope_of,
+    tenant_settings,
+)
 from services.context import Context
 from services.errors import DomainError, Forbidden, NotFound
 from services.evidence import Upload, store_all
@@ -24,6 +34,44 @@ class EvidenceFile:
     name: str
     content_type: str
     data: bytes
+
+
+def may_change(actor: Actor, school_id: UUID, recorded_by: UUID | None) -> bool:
+    """The recording school changes its own records: its admin, or the teacher who recorded."""
+    own_school = actor.school_id == school_id
+    recorded_it = actor.user_id is not None and actor.user_id == recorded_by
+    return own_school and (actor.has(Role.SCHOOL_ADMIN) or recorded_it)
+
+
+@dataclass(frozen=True)
+class ActivitiesPage:
+    community: CommunityRow
+    lines: list[ActivityLine]
+    kind: str | None
+    access: CommunityAccess
+
+
+@dataclass(frozen=True)
+class ActivityPage:
+    line: ActivityLine
+    community: CommunityRow
+    participants: list[str]
+    teacher: str  # a shadow placement's teacher
+    host_school: str  # a shadow placement's host school
+    required_days: int  # a shadow placement counts after this many days
+    may_change: bool
+    today: date
+    withdrawn_because: str = ""
+
+
+@dataclass(frozen=True)
+class RecordForm:
+    community: CommunityRow
+    kinds: tuple[str, ...]
+    teachers: list[UserRow]  # of the actor's school: participants, placement teachers
+    host_schools: list[tuple[UUID, str]]  # current members, the core school first
+    required_days: int
+    today: date
 
 
 def can_see_details(actor: Actor, scope: Scope, school_id: UUID) -> bool:
@@ -96,9 +144,7 @@ class ActivityService:
 
     def _require_owner(self, actor: Actor, activity: Activity) -> None:
         """The recording school changes its own records: its admin, or the teacher who recorded."""
-        own_school = actor.school_id == activity.school_id
-        recorded_it = actor.user_id is not None and actor.user_id == activity.recorded_by
-        if not (own_school and (actor.has(Role.SCHOOL_ADMIN) or recorded_it)):
+        if not may_change(actor, activity.school_id, activity.recorded_by):
             raise Forbidden("只有记录学校可以修改 / Only the recording school changes this record")
 
     def complete_placement(self, actor: Actor, activity_id: UUID, *, ended_on: date) -> Done:
@@ -154,3 +200,80 @@ class ActivityService:
                     break
                 return EvidenceFile(str(item["name"]), str(item["type"]), data)
         raise NotFound("文件不存在 / No such file")
+
+    # What the pages show ------------------------------------------------------------------
+    def _lines(self, rows: list[ActivityRow], scope: Scope) -> list[ActivityLine]:
+        return activity_lines(self.ctx, rows, scope.stints)
+
+    def activities_page(
+        self, actor: Actor, community_id: UUID, *, kind: str | None = None, limit: int = 200
+    ) -> ActivitiesPage:
+        scope = scope_of(self.ctx, actor, community_id)
+        if kind and kind not in ACTIVITY_KINDS:
+            kind = None
+        rows = self.activities(actor, community_id, kind=kind, limit=limit)
+        return ActivitiesPage(
+            community=scope.community,
+            lines=self._lines(rows, scope),
+            kind=kind,
+            access=community_access(actor, scope),
+        )
+
+    def activity_page(self, actor: Actor, activity_id: UUID) -> ActivityPage:
+        activity, scope = self._activity(actor, activity_id)
+        row = self.ctx.communities.activity(activity_id)
+        assert row is not None
+        [line] = self._lines([row], scope)
+        staff = {u.id: u.display_name for u in self.ctx.directory.users(row.tenant_id)}
+        details = activity.details
+        teacher_id = details.get("teacher_id")
+        host_id = details.get("host_school_id")
+        year = (details.get("starts_on") or row.occurred_on).year
+        return ActivityPage(
+            line=line,
+            community=scope.community,
+            participants=[staff.get(p, "") for p in row.participant_ids],
+            teacher=staff.get(teacher_id, "") if isinstance(teacher_id, UUID) else "",
+            host_school=school_names(self.ctx, scope.stints).get(host_id, "")
+            if isinstance(host_id, UUID)
+            else "",
+            required_days=tenant_settings(self.ctx, row.tenant_id)
+            .plan_year(year)
+            .shadow_placement_days,
+            may_change=may_change(actor, row.school_id, row.actor_id) and not row.withdrawn,
+            today=self.ctx.clock().date(),
+            withdrawn_because=next(
+                (
+                    e.reason
+                    for e in self.ctx.platform.repository.event_store.get(activity_id)
+                    if isinstance(e, Activity.Withdrawn)
+                ),
+                "",
+            )
+            if row.withdrawn
+            else "",
+        )
+
+    def record_form(self, actor: Actor, community_id: UUID) -> RecordForm:
+        """What a member school's staff choose from when recording."""
+        scope = scope_of(self.ctx, actor, community_id)
+        require_community(actor, CommunityAction.RECORD_ACTIVITY, **scope.policy())
+        assert actor.school_id is not None
+        names = school_names(self.ctx, scope.stints)
+        core = scope.community.core_school_id
+        hosts = [core, *sorted(scope.current_members - {core}, key=lambda i: names.get(i, ""))]
+        today = self.ctx.clock().date()
+        return RecordForm(
+            community=scope.community,
+            kinds=tuple(ACTIVITY_KINDS),
+            teachers=[
+                u
+                for u in self.ctx.directory.users(actor.tenant_id, school_id=actor.school_id)
+                if u.active and Role.TEACHER in u.roles
+            ],
+            host_schools=[(i, names.get(i, "")) for i in hosts],
+            required_days=tenant_settings(self.ctx, scope.community.tenant_id)
+            .plan_year(today.year)
+            .shadow_placement_days,
+            today=today,
+        )

@@ -3,19 +3,32 @@ and assistance applications (帮扶申请)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
+from domain.activity import recorded_late
 from domain.assistance import AssistanceApplication
 from domain.community import Community
 from domain.school import School
 from domain.settings import CommunityType, PlanYearSettings, TenantSettings, settings_id
-from projections.communities import CommunityRow, StintRow
+from projections.communities import (
+    ActivityRow,
+    ApplicationRow,
+    CommunityRow,
+    InvitationRow,
+    PlanRow,
+    StintRow,
+)
+from projections.directory import SchoolRow, TenantRow
 from services.actor import Actor, Done
 from services.context import Context
-from services.errors import DomainError, NotFound
+from services.errors import DomainError, Forbidden, NotFound
 from services.policy import CommunityAction, community_allowed, require_community
+
+if TYPE_CHECKING:
+    from services.progress import CommunityFigures
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,188 @@ def tenant_settings(ctx: Context, tenant_id: UUID) -> TenantSettings:
         # Never changed: the defaults of DOMAIN.md, not saved until the bureau changes something.
         return TenantSettings(tenant_id=tenant_id, actor_id=None, occurred_at=ctx.clock())
     return found
+
+
+# What the community pages show: one call per page, scoped and authorised ---------------------
+
+
+@dataclass(frozen=True)
+class CommunityAccess:
+    """What the actor may do with one community (decided by ``services.policy``)."""
+
+    may_manage: bool  # admit, release, invite: the owning bureau's admin
+    may_draft_plan: bool  # the core school's admin
+    may_review: bool  # the owning bureau's admin
+    may_record: bool  # staff of a member school
+
+
+def community_access(actor: Actor, scope: Scope) -> CommunityAccess:
+    policy = scope.policy()
+
+    def can(action: CommunityAction) -> bool:
+        return community_allowed(actor, action, **policy)  # type: ignore[arg-type]
+
+    return CommunityAccess(
+        may_manage=can(CommunityAction.MANAGE),
+        may_draft_plan=can(CommunityAction.DRAFT_PLAN),
+        may_review=can(CommunityAction.REVIEW_PLANS),
+        may_record=can(CommunityAction.RECORD_ACTIVITY),
+    )
+
+
+def school_names(ctx: Context, stints: list[StintRow]) -> dict[UUID, str]:
+    """Names of the schools in a community, whichever bureau each belongs to.
+
+    A member school's name is part of the community's shared figures, so a partner bureau sees it.
+    """
+    names: dict[UUID, str] = {}
+    for tenant_id in {s.school_tenant_id for s in stints}:
+        names.update({s.id: s.name for s in ctx.directory.schools(tenant_id)})
+    return names
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    """A record as a list shows it: when it happened, when it was recorded, by whom, where."""
+
+    row: ActivityRow
+    school: str
+    recorded_by: str
+    late: bool  # recorded long after it happened (``domain.activity.recorded_late``)
+
+
+def activity_lines(
+    ctx: Context, rows: list[ActivityRow], stints: list[StintRow]
+) -> list[ActivityLine]:
+    names = school_names(ctx, stints)
+    actors = {r.actor_id for r in rows if r.actor_id}
+    people: dict[UUID, str] = {}
+    for tenant_id in {r.tenant_id for r in rows}:
+        people.update(
+            {u.id: u.display_name for u in ctx.directory.users(tenant_id) if u.id in actors}
+        )
+    return [
+        ActivityLine(
+            row=r,
+            school=names.get(r.school_id, ""),
+            recorded_by=people.get(r.actor_id, "") if r.actor_id else "",
+            late=recorded_late(r.occurred_on, r.recorded_at),
+        )
+        for r in rows
+    ]
+
+
+def type_names(settings: TenantSettings) -> dict[str, str]:
+    return {key: str(raw["name"]) for key, raw in settings.types.items()}
+
+
+@dataclass(frozen=True)
+class CommunityItem:
+    """One line of the communities list."""
+
+    figures: CommunityFigures
+    type_name: str
+    owner_name: str  # the owning bureau, shown when it is not the reader's own
+    core_school: str
+    members: list[str]  # current members other than the core school
+
+    @property
+    def community(self) -> CommunityRow:
+        return self.figures.community
+
+
+@dataclass(frozen=True)
+class CommunitiesPage:
+    items: list[CommunityItem]
+    as_of: date
+    may_found: bool
+    is_bureau: bool
+    may_apply: bool  # a school admin may ask for assistance (帮扶申请)
+    types: list[CommunityType] = field(default_factory=list)
+    schools: list[SchoolRow] = field(default_factory=list)  # the bureau's, for founding
+    invitations_waiting: int = 0
+    plans_to_review: int = 0
+    open_applications: int = 0
+
+
+@dataclass(frozen=True)
+class MemberLine:
+    stint: StintRow
+    school: str
+    bureau: str  # the school's bureau when it is not the community's own
+    is_core: bool
+
+    @property
+    def current(self) -> bool:
+        return self.stint.left_on is None
+
+
+@dataclass(frozen=True)
+class PendingInvitation:
+    school_id: UUID
+    school: str
+    bureau: str
+    joins_on: date
+
+
+@dataclass(frozen=True)
+class DeclinedInvitation:
+    school: str
+    bureau: str
+    reason: str
+    declined_at: datetime
+
+
+@dataclass(frozen=True)
+class CommunityPage:
+    community: CommunityRow
+    type_name: str
+    owner_name: str
+    members: list[MemberLine]
+    plans: list[PlanRow]
+    figures: CommunityFigures
+    activity_lines: list[ActivityLine]  # the most recent ones the actor may see
+    access: CommunityAccess
+    today: date
+    pending: list[PendingInvitation] = field(default_factory=list)
+    declined: list[DeclinedInvitation] = field(default_factory=list)
+    admissible: list[SchoolRow] = field(default_factory=list)  # own schools not members now
+    partner_bureaus: list[TenantRow] = field(default_factory=list)
+
+    @property
+    def current_members(self) -> list[MemberLine]:
+        return [m for m in self.members if m.current]
+
+
+@dataclass(frozen=True)
+class InvitationLine:
+    invitation: InvitationRow
+    school: str
+    from_bureau: str
+
+
+@dataclass(frozen=True)
+class ApplicationLine:
+    application: ApplicationRow
+    school: str
+    helper: str
+    suggested: list[SchoolRow]  # helper schools to suggest (same alliance first)
+
+
+@dataclass(frozen=True)
+class AssistancePage:
+    applications: list[ApplicationLine]
+    may_apply: bool
+    may_decide: bool
+    schools: list[SchoolRow]  # the bureau's schools, to choose a helper from
+    today: date
+
+
+@dataclass(frozen=True)
+class SettingsPage:
+    types: list[CommunityType]
+    year: PlanYearSettings
+    may_edit: bool
 
 
 class CommunityService:
@@ -225,6 +420,9 @@ class CommunityService:
     def decline(self, actor: Actor, community_id: UUID, school_id: UUID, *, reason: str) -> Done:
         require_community(actor, CommunityAction.MANAGE)
         community = self._invited(actor, community_id, school_id)
+        if not reason.strip():
+            # The inviting bureau is told why; a refusal without one helps nobody.
+            raise DomainError("拒绝需要说明原因 / Declining needs a reason")
         community.decline(
             school_id,
             declining_tenant_id=actor.tenant_id,
@@ -312,3 +510,220 @@ class CommunityService:
         )
         application.decline(reason, actor_id=actor.user_id, occurred_at=self.ctx.clock())
         return Done(application.id, self.ctx.platform.save_all(application))
+
+    # What the pages show ------------------------------------------------------------------
+    def partner_bureaus(self, actor: Actor) -> list[TenantRow]:
+        """Other bureaus of the platform, to invite one of their schools across regions.
+
+        Bureau names are public on the platform for this purpose; nothing else of theirs is.
+        """
+        require_community(actor, CommunityAction.MANAGE)
+        return [t for t in self.ctx.directory.tenants() if t.id != actor.tenant_id]
+
+    def add_community_type(self, actor: Actor, *, name: str, max_schools: int | None) -> Done:
+        """A new type of the bureau's own, under a key the bureau never has to see."""
+        taken = set(self.settings(actor).types)
+        number = len(taken) + 1
+        while f"custom_{number}" in taken:
+            number += 1
+        return self.set_community_type(
+            actor, key=f"custom_{number}", name=name, max_schools=max_schools
+        )
+
+    def _tenant_name(self, tenant_id: UUID) -> str:
+        tenant = self.ctx.directory.tenant(tenant_id)
+        return tenant.name if tenant else ""
+
+    def index_page(self, actor: Actor) -> CommunitiesPage:
+        """The communities the actor sees (the bureau's and shared ones, or their school's)."""
+        from services.progress import ProgressService  # progress builds on this module
+
+        as_of = self.ctx.clock().date()
+        figures = ProgressService(self.ctx).my_communities(actor, as_of=as_of)
+        own_types = type_names(self.settings(actor))
+        views = self.ctx.communities
+        stints = views.stints([f.community.id for f in figures])
+        items = []
+        for f in figures:
+            community = f.community
+            names = school_names(self.ctx, stints[community.id])
+            foreign = community.tenant_id != actor.tenant_id
+            kinds = (
+                type_names(tenant_settings(self.ctx, community.tenant_id)) if foreign else own_types
+            )
+            items.append(
+                CommunityItem(
+                    figures=f,
+                    type_name=kinds.get(community.kind, community.kind),
+                    owner_name=self._tenant_name(community.tenant_id) if foreign else "",
+                    core_school=names.get(community.core_school_id, ""),
+                    members=[
+                        names.get(s.school_id, "")
+                        for s in stints[community.id]
+                        if s.left_on is None and s.school_id != community.core_school_id
+                    ],
+                )
+            )
+        may_found = community_allowed(actor, CommunityAction.MANAGE)
+        if not may_found:
+            return CommunitiesPage(
+                items=items,
+                as_of=as_of,
+                may_found=False,
+                is_bureau=community_allowed(actor, CommunityAction.VIEW_DASHBOARD),
+                may_apply=community_allowed(actor, CommunityAction.APPLY_FOR_ASSISTANCE),
+            )
+        return CommunitiesPage(
+            items=items,
+            as_of=as_of,
+            may_found=True,
+            is_bureau=True,
+            may_apply=False,
+            types=self.community_types(actor),
+            schools=self.ctx.directory.schools(actor.tenant_id),
+            invitations_waiting=len(views.invitations_for(actor.tenant_id)),
+            plans_to_review=len(views.plans_of_tenant(actor.tenant_id, status="submitted")),
+            open_applications=sum(
+                1 for a in views.applications(actor.tenant_id) if a.status == "open"
+            ),
+        )
+
+    def page(self, actor: Actor, community_id: UUID) -> CommunityPage:
+        """A community: its members over time, plans, figures and recent records."""
+        from services.activities import can_see_details  # activities build on this module
+        from services.progress import ProgressService
+
+        scope = scope_of(self.ctx, actor, community_id)
+        community = scope.community
+        owner = community.tenant_id
+        today = self.ctx.clock().date()
+        names = school_names(self.ctx, scope.stints)
+        bureaus = {
+            t: self._tenant_name(t) for t in {s.school_tenant_id for s in scope.stints} - {owner}
+        }
+        members = [
+            MemberLine(
+                stint=s,
+                school=names.get(s.school_id, ""),
+                bureau=bureaus.get(s.school_tenant_id, ""),
+                is_core=s.school_id == community.core_school_id,
+            )
+            for s in scope.stints
+        ]
+        recent = [
+            a
+            for a in self.ctx.communities.activities(community_id, limit=30)
+            if can_see_details(actor, scope, a.school_id)
+        ][:10]
+        access = community_access(actor, scope)
+        pending: list[PendingInvitation] = []
+        admissible: list[SchoolRow] = []
+        partners: list[TenantRow] = []
+        declined: list[DeclinedInvitation] = []
+        if access.may_manage:
+            invited: dict[UUID, UUID] = {}  # school → its bureau
+            for e in self.ctx.platform.repository.event_store.get(community_id):
+                if isinstance(e, Community.CrossRegionInvited):
+                    invited[e.school_id] = e.school_tenant_id
+                elif isinstance(e, Community.CrossRegionDeclined) and e.school_id in invited:
+                    school = self.ctx.directory.school(invited[e.school_id], e.school_id)
+                    declined.append(
+                        DeclinedInvitation(
+                            school=school.name if school else "",
+                            bureau=self._tenant_name(invited[e.school_id]),
+                            reason=e.reason,
+                            declined_at=e.occurred_at,
+                        )
+                    )
+            for school_id, invitation in self._own(actor, community_id).pending.items():
+                school = self.ctx.directory.school(invitation["tenant_id"], school_id)
+                pending.append(
+                    PendingInvitation(
+                        school_id=school_id,
+                        school=school.name if school else "",
+                        bureau=self._tenant_name(invitation["tenant_id"]),
+                        joins_on=invitation["joins_on"],
+                    )
+                )
+            admissible = [
+                s
+                for s in self.ctx.directory.schools(actor.tenant_id)
+                if s.id not in scope.current_members
+            ]
+            partners = self.partner_bureaus(actor)
+        return CommunityPage(
+            community=community,
+            type_name=type_names(tenant_settings(self.ctx, owner)).get(
+                community.kind, community.kind
+            ),
+            owner_name=self._tenant_name(owner),
+            members=members,
+            plans=self.ctx.communities.plans([community_id]),
+            figures=ProgressService(self.ctx).community(actor, community_id, as_of=today),
+            activity_lines=activity_lines(self.ctx, recent, scope.stints),
+            access=access,
+            today=today,
+            pending=pending,
+            declined=declined,
+            admissible=admissible,
+            partner_bureaus=partners,
+        )
+
+    def invitations(self, actor: Actor) -> list[InvitationLine]:
+        """Invitations of other bureaus' communities awaiting this bureau's consent."""
+        require_community(actor, CommunityAction.MANAGE)
+        own = {s.id: s.name for s in self.ctx.directory.schools(actor.tenant_id)}
+        return [
+            InvitationLine(
+                invitation=i,
+                school=own.get(i.school_id, ""),
+                from_bureau=self._tenant_name(i.owner_tenant_id),
+            )
+            for i in self.ctx.communities.invitations_for(actor.tenant_id)
+        ]
+
+    def assistance_page(self, actor: Actor) -> AssistancePage:
+        """Bureau staff see every application; a school admin sees the school's own."""
+        is_bureau = community_allowed(actor, CommunityAction.VIEW_DASHBOARD)
+        may_apply = community_allowed(actor, CommunityAction.APPLY_FOR_ASSISTANCE)
+        if not (is_bureau or may_apply):
+            raise Forbidden("无权查看帮扶申请 / Not allowed to see assistance applications")
+        may_decide = community_allowed(actor, CommunityAction.MANAGE)
+        schools = self.ctx.directory.schools(actor.tenant_id)
+        by_id = {s.id: s for s in schools}
+        rows = self.ctx.communities.applications(
+            actor.tenant_id, school_id=None if is_bureau else actor.school_id
+        )
+        lines = []
+        for row in rows:
+            suggested = (
+                [by_id[i] for i in self.suggest_helpers(actor, row.id) if i in by_id]
+                if may_decide and row.status == "open"
+                else []
+            )
+            helper = by_id.get(row.helper_school_id) if row.helper_school_id else None
+            lines.append(
+                ApplicationLine(
+                    application=row,
+                    school=by_id[row.school_id].name if row.school_id in by_id else "",
+                    helper=helper.name if helper else "",
+                    suggested=suggested,
+                )
+            )
+        return AssistancePage(
+            applications=lines,
+            may_apply=may_apply,
+            may_decide=may_decide,
+            schools=schools if may_decide else [],
+            today=self.ctx.clock().date(),
+        )
+
+    def settings_page(self, actor: Actor, year: int | None = None) -> SettingsPage:
+        """The bureau's community types and one plan year's numbers (this year's by default)."""
+        require_community(actor, CommunityAction.VIEW_DASHBOARD)
+        year = year or self.ctx.clock().date().year
+        return SettingsPage(
+            types=self.community_types(actor),
+            year=self.plan_year(actor, year),
+            may_edit=community_allowed(actor, CommunityAction.MANAGE),
+        )

@@ -2,16 +2,95 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from uuid import UUID
 
+from domain.base import TenantAggregate
 from domain.plan import Plan, Task
-from projections.communities import PlanRow
+from projections.communities import CommunityRow, PlanRow
 from services.actor import Actor, Done
-from services.communities import scope_of, tenant_settings
+from services.communities import (
+    CommunityAccess,
+    community_access,
+    school_names,
+    scope_of,
+    tenant_settings,
+)
 from services.context import Context
 from services.errors import DomainError, NotFound
 from services.policy import CommunityAction, require_community
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    """An approved version: in force until a later one supersedes it, never edited."""
+
+    version: int
+    tasks: list[Task]
+    approved_at: datetime
+    superseded: bool
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One step of the plan's history: drafted, revised, submitted, returned, approved."""
+
+    what: str  # the event's name: Drafted, TasksRevised, Submitted, Returned, Approved
+    at: datetime
+    by: str
+    comments: str = ""
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class PlanPage:
+    plan: PlanRow
+    community: CommunityRow
+    core_school: str
+    draft_tasks: list[Task]
+    versions: list[PlanVersion]  # newest first
+    steps: list[PlanStep]  # oldest first
+    deadline: date
+    access: CommunityAccess
+
+    @property
+    def may_edit(self) -> bool:
+        return self.access.may_draft_plan and self.plan.status != "submitted"
+
+    @property
+    def may_submit(self) -> bool:
+        return self.access.may_draft_plan and self.plan.status in ("draft", "returned")
+
+    @property
+    def may_decide(self) -> bool:
+        return self.access.may_review and self.plan.status == "submitted"
+
+
+@dataclass(frozen=True)
+class DraftForm:
+    community: CommunityRow
+    year: int
+    school_year: bool  # September to August (学年), else the calendar year
+    period_start: date
+    period_end: date
+    defaults: list[Task]  # the bureau's default targets for the year
+    deadline: date
+    planned_years: list[int]  # years that already have a plan (revise those instead)
+
+
+def plan_period(year: int, *, school_year: bool) -> tuple[date, date]:
+    """A calendar year (民生实事) or a school year (学年, 1 September to 31 August)."""
+    if school_year:
+        return date(year, 9, 1), date(year + 1, 8, 31)
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    plan: PlanRow
+    community: CommunityRow
+    core_school: str
 
 
 class PlanService:
@@ -97,3 +176,82 @@ class PlanService:
     def review_queue(self, actor: Actor) -> list[PlanRow]:
         require_community(actor, CommunityAction.REVIEW_PLANS)
         return self.ctx.communities.plans_of_tenant(actor.tenant_id, status="submitted")
+
+    # What the pages show ------------------------------------------------------------------
+    def draft_form(
+        self, actor: Actor, community_id: UUID, *, year: int | None, school_year: bool
+    ) -> DraftForm:
+        """What the core school starts a year's plan from (by default the year running now)."""
+        scope = scope_of(self.ctx, actor, community_id)
+        require_community(actor, CommunityAction.DRAFT_PLAN, **scope.policy())
+        if year is None:
+            today = self.ctx.clock().date()
+            year = today.year - 1 if school_year and today.month < 9 else today.year
+        start, end = plan_period(year, school_year=school_year)
+        return DraftForm(
+            community=scope.community,
+            year=year,
+            school_year=school_year,
+            period_start=start,
+            period_end=end,
+            defaults=self.default_tasks(actor, year),
+            deadline=tenant_settings(self.ctx, actor.tenant_id).plan_year(year).plan_deadline,
+            planned_years=[p.year for p in self.ctx.communities.plans([community_id])],
+        )
+
+    def plan_page(self, actor: Actor, plan_id: UUID) -> PlanPage:
+        """A plan with its draft, its approved versions and every step it went through."""
+        row = self.plan(actor, plan_id)
+        scope = scope_of(self.ctx, actor, row.community_id)
+        plan: Plan = self.ctx.platform.get_in_tenant(Plan, plan_id, row.tenant_id)
+        approved = [
+            PlanVersion(
+                version=int(v["version"]),
+                tasks=[Task.from_dict(t) for t in v["tasks"]],
+                approved_at=v["approved_at"],
+                superseded=i < len(plan.versions) - 1,
+            )
+            for i, v in enumerate(plan.versions)
+        ]
+        events = [
+            e
+            for e in self.ctx.platform.repository.event_store.get(plan_id)
+            if isinstance(e, TenantAggregate.Event)
+        ]
+        actors = {e.actor_id for e in events}
+        names = {
+            u.id: u.display_name for u in self.ctx.directory.users(row.tenant_id) if u.id in actors
+        }
+        steps = [
+            PlanStep(
+                what=type(e).__name__,
+                at=e.occurred_at,
+                by=names.get(e.actor_id, "") if e.actor_id else "",
+                comments=e.comments if isinstance(e, Plan.Returned) else "",
+                version=e.version if isinstance(e, Plan.Approved) else 0,
+            )
+            for e in events
+        ]
+        return PlanPage(
+            plan=row,
+            community=scope.community,
+            core_school=school_names(self.ctx, scope.stints).get(
+                scope.community.core_school_id, ""
+            ),
+            draft_tasks=[Task.from_dict(t) for t in plan.tasks],
+            versions=list(reversed(approved)),
+            steps=steps,
+            deadline=tenant_settings(self.ctx, row.tenant_id).plan_year(row.year).plan_deadline,
+            access=community_access(actor, scope),
+        )
+
+    def review_page(self, actor: Actor) -> list[ReviewLine]:
+        """Plans of the bureau's communities awaiting its review, with whose they are."""
+        lines = []
+        for plan in self.review_queue(actor):
+            scope = scope_of(self.ctx, actor, plan.community_id)
+            names = school_names(self.ctx, scope.stints)
+            lines.append(
+                ReviewLine(plan, scope.community, names.get(scope.community.core_school_id, ""))
+            )
+        return lines

@@ -52,6 +52,16 @@ EVENT_LABELS = {
     "TenantSettings.PlanYearSet": "设置计划年度 / Plan year set",
     "Activity.Recorded": "记录活动 / Activity recorded",
     "Activity.EvidenceAttached": "上传佐证材料 / Evidence attached",
+    "Activity.PlacementCompleted": "跟岗锻炼完成 / Shadow placement completed",
+    "Activity.Withdrawn": "撤回活动记录 / Activity withdrawn",
+    "Mentor.Registered": "登记导师 / Mentor registered",
+    "Mentor.MenteeTaken": "导师收徒 / Mentee taken on",
+    "Mentor.MenteeReleased": "导师解除徒弟 / Mentee released",
+    "Pairing.Paired": "师徒结对 / Mentor and mentee paired",
+    "Pairing.ActivityRecorded": "记录师徒活动 / Mentoring activity recorded",
+    "Pairing.ActivityConfirmed": "确认师徒活动 / Mentoring activity confirmed",
+    "Pairing.ActivityDisputed": "师徒活动有异议 / Mentoring activity disputed",
+    "Pairing.Ended": "结束师徒结对 / Pairing ended",
     "AssistanceApplication.Applied": "提交帮扶申请 / Assistance requested",
     "AssistanceApplication.HelperAssigned": "指定帮扶学校 / Helper school assigned",
     "AssistanceApplication.Declined": "帮扶申请未通过 / Assistance declined",
@@ -105,52 +115,55 @@ def _summary(entry: EventEntry, school_names: dict[UUID, str]) -> str:
 
     match entry.event_type:
         case "School.Registered":
-            return (
-                f"{d.get('name', '')}（{d.get('code', '')}），{labels.stage(d.get('stage', ''))}，"
-                f"{labels.locality(d.get('locality', ''))}"
+            return labels.clauses(
+                [
+                    labels.aside(d.get("name", ""), d.get("code", "")),
+                    labels.stage(d.get("stage", "")),
+                    labels.locality(d.get("locality", "")),
+                ]
             )
         case "School.DetailsChanged":
-            students = bilingual(
-                f"学生{d.get('student_count', 0)}人 / {d.get('student_count', 0)} students"
-            )
-            return (
-                f"{d.get('name', '')}，{labels.stage(d.get('stage', ''))}，"
-                f"{labels.locality(d.get('locality', ''))}，{students}"
+            n = d.get("student_count", 0)
+            return labels.clauses(
+                [
+                    d.get("name", ""),
+                    labels.stage(d.get("stage", "")),
+                    labels.locality(d.get("locality", "")),
+                    bilingual(f"学生{n}人 / {n} students"),
+                ]
             )
         case "School.ClassOpened":
-            return bilingual(
-                f"{d.get('grade')}年级{d.get('name', '')} / Grade {d.get('grade')}, {d.get('name', '')}"
-            )
+            grade, name = d.get("grade"), d.get("name", "")
+            return bilingual(f"{grade}年级{name} / Grade {grade}, {name}")
         case "School.ClassClosed":
-            grade = str(d.get("class_id", "")).split("-")[0]
-            return bilingual(
-                f"{grade}年级，班级编号 {d.get('class_id')} / Grade {grade}, class {d.get('class_id')}"
-            )
+            class_id = d.get("class_id", "")
+            grade = str(class_id).split("-")[0]
+            return bilingual(f"{grade}年级，班级编号 {class_id} / Grade {grade}, class {class_id}")
         case "School.BellScheduleSet":
             periods = d.get("periods") or []
             days = sorted({int(p["weekday"]) for p in periods})
-            per_day = max(
-                (sum(1 for p in periods if p["weekday"] == day) for day in days), default=0
-            )
-            day_names = "、".join(labels.weekday(day) for day in days)
-            return bilingual(
-                f"{day_names}，每天最多{per_day}节 / {day_names}; up to {per_day} periods a day"
+            most = max((sum(1 for p in periods if p["weekday"] == day) for day in days), default=0)
+            day_names = labels.listing(labels.weekday(day) for day in days)
+            return labels.clauses(
+                [day_names, bilingual(f"每天最多{most}节 / up to {most} periods a day")]
             )
         case "User.Registered":
-            roles = "、".join(labels.role(r) for r in d.get("roles", []))
-            return f"{d.get('display_name', '')}（{d.get('username', '')}），{roles}"
+            roles = labels.listing(labels.role(r) for r in d.get("roles", []))
+            return labels.clauses(
+                [labels.aside(d.get("display_name", ""), d.get("username", "")), roles]
+            )
         case "User.RolesChanged":
-            return "、".join(labels.role(r) for r in d.get("roles", []))
+            return labels.listing(labels.role(r) for r in d.get("roles", []))
         case "User.ProfileUpdated":
-            parts = [str(d.get("display_name", ""))]
-            parts += [labels.subject(s) for s in d.get("subjects", [])]
-            if d.get("grades"):
-                parts.append(labels.grades(d["grades"]))
-            if d.get("key_level"):
-                parts.append(labels.key_level(d["key_level"]))
-            if d.get("title"):
-                parts.append(str(d["title"]))
-            return "，".join(p for p in parts if p)
+            return labels.clauses(
+                [
+                    d.get("display_name", ""),
+                    labels.listing(labels.subject(s) for s in d.get("subjects", [])),
+                    labels.grades(d.get("grades") or []),
+                    labels.key_level(d["key_level"]) if d.get("key_level") else "",
+                    d.get("title", ""),
+                ]
+            )
         case "User.Transferred":
             source, target = school(d.get("from_school_id")), school(d.get("to_school_id"))
             return bilingual(f"从{source}调往{target} / From {source} to {target}")

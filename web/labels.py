@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Blueprint
 
 from domain.user import SUBJECTS
-from web.i18n import bilingual
+from web.i18n import bilingual, is_english
 
 STAGES = {
     "primary": "小学 / Primary",
@@ -87,6 +87,14 @@ def weekday(number: int) -> str:
     return _pick(WEEKDAYS, number)
 
 
+def day_span(days: list[int]) -> str:
+    """Weekdays as people say them: 周一至周五 for a run of three or more, else 周一、周三."""
+    if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
+        first, last = WEEKDAYS[days[0]].split(" / "), WEEKDAYS[days[-1]].split(" / ")
+        return bilingual(f"{first[0]}至{last[0]} / {first[1]}–{last[1]}")
+    return listing(weekday(day) for day in days)
+
+
 def subject(name: str) -> str:
     return bilingual(f"{name} / {SUBJECTS_EN[name]}") if name in SUBJECTS_EN else name
 
@@ -99,7 +107,23 @@ def grades(numbers: list[int]) -> str:
     if not numbers:
         return ""
     listed = ", ".join(str(n) for n in numbers)
-    return bilingual(f"{'、'.join(str(n) for n in numbers)}年级 / Grades {listed}")
+    english = f"Grade {listed}" if len(numbers) == 1 else f"Grades {listed}"
+    return bilingual(f"{'、'.join(str(n) for n in numbers)}年级 / {english}")
+
+
+def listing(items: Any) -> str:
+    """Items in a row: 语文、数学 in Chinese, "Chinese, Maths" in English."""
+    return (", " if is_english() else "、").join(str(item) for item in items)
+
+
+def clauses(parts: Any) -> str:
+    """Parts of a sentence: "甲，乙" in Chinese, "a, b" in English; empty parts left out."""
+    return ("，" if not is_english() else ", ").join(str(p) for p in parts if p)
+
+
+def aside(main: object, note: object) -> str:
+    """A note after a name: 王老师（hn-teacher）, or "王老师 (hn-teacher)" in English."""
+    return f"{main} ({note})" if is_english() else f"{main}（{note}）"
 
 
 def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -119,6 +143,7 @@ FILTERS = {
     "subject": subject,
     "grade": grade,
     "grades": grades,
+    "listing": listing,
     "local_time": local_time,
 }
 

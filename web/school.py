@@ -259,9 +259,16 @@ def _editor(grid: Grid, same_days: list[int] | None = None) -> dict[str, Any]:
         same_days = [d for d in filled if grid[d] == template] if filled else list(WORKDAYS)
     longest = max((max(day) for day in grid.values() if day), default=0)
     rows = min(MAX_PERIODS, max(8, longest + 2))
+    # Days with the same periods share a column of the summary: "周一至周五" rather than five.
+    columns: list[tuple[list[int], dict[int, tuple[str, str]]]] = []
+    for day in filled:
+        same = next((c for c in columns if c[1] == grid[day]), None)
+        if same:
+            same[0].append(day)
+        else:
+            columns.append(([day], grid[day]))
     return {
-        "saved": grid,
-        "saved_days": filled,
+        "columns": [(labels.day_span(days), periods) for days, periods in columns],
         "saved_longest": longest,
         "grid": grid,
         "template": template,

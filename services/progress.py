@@ -14,13 +14,17 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
+from domain.community import Stint
 from domain.plan import Task
 from domain.progress import (
     CheckpointFigure,
     Counted,
     Forecast,
     Progress,
+    TaskFigure,
     checkpoint_figures,
+    counts,
+    done_for,
     forecast,
     progress,
 )
@@ -68,12 +72,28 @@ class CommunityFigures:
         return self.progress.percent if self.progress else None
 
     @property
+    def next_checkpoint(self) -> CheckpointFigure | None:
+        """The checkpoint being worked towards: the next one due (on its day, that one), else the
+        last one. The same one the forecast aims at."""
+        upcoming = [c for c in self.checkpoints if c.due >= self.as_of]
+        if upcoming:
+            return upcoming[0]
+        return self.checkpoints[-1] if self.checkpoints else None
+
+    @property
     def required_now(self) -> float | None:
         """The required fraction of the checkpoint being worked towards (or the last one)."""
-        upcoming = [c for c in self.checkpoints if c.actual is None]
-        if upcoming:
-            return upcoming[0].required
-        return self.checkpoints[-1].required if self.checkpoints else None
+        checkpoint = self.next_checkpoint
+        return checkpoint.required if checkpoint else None
+
+
+class NotCounted:
+    """Why a record behind a figure does not count."""
+
+    NO_PLAN = "no_plan"  # no approved plan in force
+    NOT_IN_PLAN = "not_in_plan"  # the plan has no task of this kind
+    OUTSIDE_PERIOD = "outside_period"  # it happened outside the plan period
+    NOT_A_MEMBER = "not_a_member"  # the school was not a member of the community that day
 
 
 @dataclass(frozen=True)
@@ -81,6 +101,20 @@ class DrillRow:
     contribution: ContributionRow
     counts: bool  # inside the plan period and by a member school on the day
     visible: bool  # False: a partner bureau's school's record, shown as a count only
+    reason: str = ""  # why it does not count (a ``NotCounted`` value), empty when it counts
+
+
+def not_counted_because(row: ContributionRow, plan: PlanRow | None, timeline: list[Stint]) -> str:
+    """Empty when the record counts toward the plan in force; else the ``NotCounted`` reason."""
+    if plan is None:
+        return NotCounted.NO_PLAN
+    if row.task_kind not in {t["kind"] for t in plan.tasks}:
+        return NotCounted.NOT_IN_PLAN
+    if not plan.period_start <= row.occurred_on <= plan.period_end:
+        return NotCounted.OUTSIDE_PERIOD
+    if not any(s.school_id == row.school_id and s.covers(row.occurred_on) for s in timeline):
+        return NotCounted.NOT_A_MEMBER
+    return ""
 
 
 def plan_in_force(plans: list[PlanRow], as_of: date) -> PlanRow | None:
@@ -147,6 +181,8 @@ def figures_for(
         sealed = next((f for f in seal.figures if f.get("community_id") == str(community.id)), None)
         if sealed is None or seal.due > as_of:
             continue
+        if not plan.period_start <= seal.due <= plan.period_end:
+            continue  # a seal of another plan year
         late = sum(
             1 for r in contributions if r.recorded_at > seal.sealed_at and r.occurred_on <= seal.due
         )
@@ -261,57 +297,59 @@ class ProgressService:
         rows = self.ctx.communities.contributions([community_id], up_to=as_of, task_kind=task_kind)
         timeline = [s.stint() for s in scope.stints]
         plan = figures.plan
-        return [
-            DrillRow(
-                contribution=r,
-                counts=plan is not None
-                and plan.period_start <= r.occurred_on <= plan.period_end
-                and any(s.school_id == r.school_id and s.covers(r.occurred_on) for s in timeline),
-                visible=can_see_details(actor, scope, r.school_id),
+        drill = []
+        for r in reversed(rows):
+            reason = not_counted_because(r, plan, timeline)
+            drill.append(
+                DrillRow(
+                    contribution=r,
+                    counts=not reason,
+                    visible=can_see_details(actor, scope, r.school_id),
+                    reason=reason,
+                )
             )
-            for r in reversed(rows)
-        ]
+        return drill
 
     def history(self, actor: Actor, community_id: UUID, *, as_of: date) -> list[tuple[date, float]]:
         """Weekly progress from the plan's start to the as-of date, for the chart."""
-        figures = self.community(actor, community_id, as_of=as_of)
-        plan = figures.plan
-        if plan is None:
-            return []
         scope = scope_of(self.ctx, actor, community_id)
-        rows = self.ctx.communities.contributions([community_id], up_to=as_of)
-        tasks = [Task.from_dict(t) for t in plan.tasks]
-        timeline = [s.stint() for s in scope.stints]
-        counted = _counted(rows)
-        points = []
-        day = plan.period_start
-        last = min(as_of, plan.period_end)
-        while day <= last:
-            figure = progress(
-                tasks,
-                counted,
-                timeline,
-                period_start=plan.period_start,
-                period_end=plan.period_end,
-                as_of=day,
-            )
-            points.append((day, figure.percent))
-            day += timedelta(days=7)
-        if not points or points[-1][0] != last:
-            points.append(
-                (
-                    last,
-                    progress(
-                        tasks,
-                        counted,
-                        timeline,
-                        period_start=plan.period_start,
-                        period_end=plan.period_end,
-                        as_of=last,
-                    ).percent,
+        return self._histories([scope], as_of)[community_id]
+
+    def histories(
+        self, actor: Actor, community_ids: list[UUID], *, as_of: date
+    ) -> dict[UUID, list[tuple[date, float]]]:
+        """The charts of several of the bureau's communities at once (a dashboard page)."""
+        require_community(actor, CommunityAction.VIEW_DASHBOARD)
+        wanted = set(community_ids)
+        views = self.ctx.communities
+        rows = [r for r in views.communities(actor.tenant_id) if r.id in wanted]
+        stints = views.stints([r.id for r in rows])
+        return self._histories([Scope(r, stints[r.id]) for r in rows], as_of)
+
+    def _histories(self, scopes: list[Scope], as_of: date) -> dict[UUID, list[tuple[date, float]]]:
+        views = self.ctx.communities
+        ids = [s.id for s in scopes]
+        plans_by: dict[UUID, list[PlanRow]] = defaultdict(list)
+        for row in views.plans(ids):
+            plans_by[row.community_id].append(row)
+        contributions_by: dict[UUID, list[ContributionRow]] = defaultdict(list)
+        for counted in views.contributions(ids, up_to=as_of):
+            contributions_by[counted.community_id].append(counted)
+        result: dict[UUID, list[tuple[date, float]]] = {}
+        for scope in scopes:
+            plan = plan_in_force(plans_by[scope.id], as_of)
+            result[scope.id] = (
+                []
+                if plan is None
+                else history_points(
+                    plan,
+                    [s.stint() for s in scope.stints],
+                    contributions_by[scope.id],
+                    as_of,
+                    extra_days=[c.due for c in checkpoints_for(self.ctx, plan)],
                 )
             )
-        return points
+        return result
 
     def seal_quarter(self, actor: Actor, *, year: int, quarter: int) -> Done:
         """Seal the figures of every community of the bureau at a checkpoint, as reported."""
@@ -349,6 +387,49 @@ class ProgressService:
     def seals(self, actor: Actor, year: int | None = None) -> list[SealRow]:
         require_community(actor, CommunityAction.VIEW_DASHBOARD)
         return self.ctx.communities.seals(actor.tenant_id, year)
+
+
+def history_points(
+    plan: PlanRow,
+    timeline: list[Stint],
+    contributions: list[ContributionRow],
+    as_of: date,
+    *,
+    extra_days: list[date] | None = None,
+) -> list[tuple[date, float]]:
+    """Progress % every 7 days from the plan's start to the as-of date (and on ``extra_days``,
+    such as the checkpoints, so the line passes through the figures reported there)."""
+    last = min(as_of, plan.period_end)
+    if last < plan.period_start:
+        return []
+    tasks = [Task.from_dict(t) for t in plan.tasks]
+    # Whether a record counts depends only on the day it happened: filter once, then by day.
+    counting = sorted(
+        counts(
+            _counted(contributions),
+            timeline,
+            period_start=plan.period_start,
+            period_end=plan.period_end,
+            as_of=last,
+        ),
+        key=lambda c: c.occurred_on,
+    )
+    days = {
+        plan.period_start + timedelta(days=d) for d in range(0, (last - plan.period_start).days, 7)
+    }
+    days |= {d for d in extra_days or [] if plan.period_start <= d <= last}
+    days.add(last)
+    points = []
+    for day in sorted(days):
+        so_far = [c for c in counting if c.occurred_on <= day]
+        figure = Progress(
+            as_of=day,
+            tasks=[
+                TaskFigure(t.kind, done_for(t, so_far), t.target, t.weight, t.rule) for t in tasks
+            ],
+        )
+        points.append((day, figure.percent))
+    return points
 
 
 def _sealed_figure(f: CommunityFigures) -> dict[str, Any]:

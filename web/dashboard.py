@@ -1,0 +1,276 @@
+"""Progress pages: the bureau's dashboard, a community's progress, the drill-down, the quarterly report.
+
+Each view parses the query, makes one call to ``services.reports`` and renders; the figures, names and
+the 民生实事 table all come from there. Charts are inline SVG drawn here from the service's points.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+
+from domain.counting import TaskKind
+from services import reports as texts
+from services.errors import DomainError
+from services.progress import DashboardFilter
+from services.reports import STATUS_NAMES, STATUSES, CommunityLine, ReportService
+from web import labels
+from web.current import actor, parse_id, services, settle
+from web.i18n import bilingual, is_english
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+labels.register(bp)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EVENT_TYPES = {
+    "Activity.Recorded": "活动记录 / Activity recorded",
+    "Activity.PlacementCompleted": "跟岗完成 / Placement completed",
+    "Activity.Withdrawn": "撤回记录 / Record withdrawn",
+}
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Every progress page needs a signed-in user; the services decide who sees what."""
+
+
+def reports() -> ReportService:
+    progress = services().progress
+    return ReportService(progress.ctx, progress)
+
+
+# Input ------------------------------------------------------------------------------------------
+
+
+def _as_of() -> date | None:
+    raw = request.args.get("as_of", "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400)
+
+
+def _year(raw: str | None, default: int) -> int:
+    text = (raw or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        abort(400)
+    return int(text)
+
+
+def _filters() -> DashboardFilter:
+    args = request.args
+    status = args.get("status", "").strip() or None
+    if status is not None and status not in STATUSES:
+        abort(400)
+    school = args.get("school", "").strip()
+    school_id: UUID | None = None
+    if school:
+        try:
+            school_id = UUID(school)
+        except ValueError:
+            abort(400)
+    return DashboardFilter(
+        kind=args.get("kind", "").strip() or None, school_id=school_id, status=status
+    )
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() else 1
+
+
+# Pages ------------------------------------------------------------------------------------------
+
+
+@bp.get("")
+def index() -> ResponseReturnValue:
+    page = reports().dashboard(actor(), as_of=_as_of(), filters=_filters(), page=_page())
+    return render_template("dashboard/index.html", page=page)
+
+
+@bp.post("/seal")
+def seal() -> ResponseReturnValue:
+    form = request.form
+    year = _year(form.get("year"), 0)
+    quarter = form.get("quarter", "")
+    back = url_for("dashboard.index", as_of=form.get("as_of") or None) + "#seals"
+    if not quarter.isdigit():
+        abort(400)
+    try:
+        done = services().progress.seal_quarter(actor(), year=year, quarter=int(quarter))
+    except DomainError as exc:
+        flash(bilingual(exc), "error")
+        return redirect(back)
+    settle(done.position)
+    name = texts.quarter_name(int(quarter), is_english())
+    flash(f"{year} {name} sealed" if is_english() else f"{year}年{name}已封存", "ok")
+    return redirect(back)
+
+
+@bp.get("/mine")
+def mine() -> ResponseReturnValue:
+    page = reports().mine(actor(), as_of=_as_of())
+    return render_template("dashboard/mine.html", page=page)
+
+
+@bp.get("/communities/<community_id>")
+def community(community_id: str) -> ResponseReturnValue:
+    page = reports().community(actor(), parse_id(community_id), as_of=_as_of())
+    return render_template("dashboard/community.html", page=page)
+
+
+@bp.get("/communities/<community_id>/events")
+def events(community_id: str) -> ResponseReturnValue:
+    task = request.args.get("task", "").strip() or None
+    if task is not None and task not in set(TaskKind):
+        abort(400)
+    page = reports().drill_down(actor(), parse_id(community_id), task_kind=task, as_of=_as_of())
+    return render_template("dashboard/events.html", page=page)
+
+
+@bp.get("/export.xlsx")
+def export() -> ResponseReturnValue:
+    me = actor()
+    service = reports()
+    year = _year(request.args.get("year"), service.today().year)
+    data = service.quarterly_xlsx(me, year)
+    return send_file(
+        io.BytesIO(data),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"教共体进展-{year}.xlsx",
+        max_age=0,
+    )
+
+
+@bp.get("/print")
+def print_view() -> ResponseReturnValue:
+    service = reports()
+    today = service.today()
+    year = _year(request.args.get("year"), today.year)
+    report = service.quarterly(actor(), year)
+    raw = request.args.get("quarter", "").strip()
+    if raw:
+        if not raw.isdigit():
+            abort(400)
+        quarter = report.quarter(int(raw))
+    else:
+        # The quarter being worked on: the first not yet due, else the last.
+        due = [q for q in report.quarters if q.due >= today]
+        quarter = due[0] if due else report.quarters[-1]
+    return render_template("dashboard/print.html", report=report, quarter=quarter)
+
+
+# Presentation helpers for the templates ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chart:
+    """The geometry of a small progress chart: progress over time against the checkpoint steps."""
+
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    progress: str  # polyline points
+    steps: str  # polyline points of the required level
+    marks: list[tuple[float, float, str, bool | None]]  # checkpoint: x, y, label, met
+    now: tuple[float, float] | None
+    ticks: list[tuple[float, str]]
+    grid: list[tuple[float, str]]
+    summary: str
+
+
+def chart(line: CommunityLine, *, width: int = 320, height: int = 132) -> Chart | None:
+    figures = line.figures
+    plan = figures.plan
+    if plan is None:
+        return None
+    left, right, top, bottom = 34, width - 10, 8, height - 22
+    span = max((plan.period_end - plan.period_start).days, 1)
+
+    def x(day: date) -> float:
+        return round(left + (day - plan.period_start).days / span * (right - left), 1)
+
+    def y(percent: float) -> float:
+        return round(bottom - min(max(percent, 0.0), 100.0) / 100 * (bottom - top), 1)
+
+    english = is_english()
+    steps: list[tuple[float, float]] = []
+    start = plan.period_start
+    for checkpoint in figures.checkpoints:
+        level = y(checkpoint.required * 100)
+        steps += [(x(start), level), (x(checkpoint.due), level)]
+        start = checkpoint.due
+    points = [(x(day), y(percent)) for day, percent in line.history]
+    marks = [
+        (
+            x(c.due),
+            y(c.required * 100),
+            f"{texts.day_text(c.due, english)} {texts.fraction_text(c.required)}",
+            c.met,
+        )
+        for c in figures.checkpoints
+    ]
+    ticks: list[tuple[float, str]] = []
+    for c in figures.checkpoints:  # a label too close to the one before it is left out
+        if not ticks or x(c.due) - ticks[-1][0] >= 26:
+            ticks.append((x(c.due), f"{c.due.month}/{c.due.day}"))
+    summary = (
+        f"Progress {texts.percent_text(figures.percent)}; required "
+        f"{texts.fraction_text(figures.required_now)}"
+        if english
+        else f"进展{texts.percent_text(figures.percent)}，要求{texts.fraction_text(figures.required_now)}"
+    )
+    return Chart(
+        width=width,
+        height=height,
+        left=left,
+        right=right,
+        top=top,
+        bottom=bottom,
+        progress=" ".join(f"{a},{b}" for a, b in points),
+        steps=" ".join(f"{a},{b}" for a, b in steps),
+        marks=marks,
+        now=points[-1] if points else None,
+        ticks=ticks,
+        grid=[(y(p), f"{p}%") for p in (0, 50, 100)],
+        summary=summary,
+    )
+
+
+@bp.context_processor
+def helpers() -> dict[str, Any]:
+    english = is_english()
+    return {
+        "statuses": STATUSES,
+        "status_label": lambda s: bilingual(STATUS_NAMES.get(s, s)),
+        "pct": texts.percent_text,
+        "frac": texts.fraction_text,
+        "day": lambda d: texts.day_text(d, english),
+        "quarter_label": lambda n: texts.quarter_name(n, english),
+        "task_label": lambda kind: texts.task_name(kind, english),
+        "forecast_text": lambda f: texts.forecast_text(f, english),
+        "amendment_text": lambda a: texts.amendment_text(a, english),
+        "reason_label": lambda r: bilingual(texts.NOT_COUNTED_NAMES.get(r, r)),
+        "event_label": lambda e: bilingual(EVENT_TYPES.get(e, e)),
+        "report_cells": lambda row, q: texts.report_cells(row, q, english),
+        "report_title": lambda r, q: texts.report_title(r, q, english),
+        "report_subtitle": lambda r, q: texts.report_subtitle(r, q, english),
+        "report_columns": [bilingual(c) for c in texts.REPORT_COLUMNS],
+        "chart": chart,
+    }

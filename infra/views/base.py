@@ -2,8 +2,8 @@
 
 The runner applies a batch of events inside ``batch()``: one transaction, one session. Within it a
 view may *buffer* its writes (``_insert``, ``_upsert``) and look rows up in the buffer; the buffer
-is written with one executemany per table at the end of the batch, before the tracking row moves,
-and is thrown away with the transaction if anything fails. Outside a batch the same calls write at
+is written with one executemany per table at the end of the batch, in the transaction that moves
+the tracking row, and is thrown away with it if anything fails. Outside a batch the same calls write at
 once, in a transaction of their own.
 """
 

@@ -29,7 +29,7 @@ from domain.progress import (
     progress,
 )
 from domain.seal import QuarterSeal
-from domain.settings import Checkpoint
+from domain.settings import Checkpoint, TenantSettings
 from projections.communities import CommunityRow, ContributionRow, PlanRow, SealRow, StintRow
 from services.activities import can_see_details
 from services.actor import Actor, Done
@@ -126,9 +126,21 @@ def plan_in_force(plans: list[PlanRow], as_of: date) -> PlanRow | None:
     return max(started, key=lambda p: p.period_end) if started else None
 
 
-def checkpoints_for(ctx: Context, plan: PlanRow) -> list[Checkpoint]:
+#: Tenant settings read once per query that covers many communities.
+SettingsCache = dict[UUID, TenantSettings]
+
+
+def checkpoints_for(
+    ctx: Context, plan: PlanRow, cache: SettingsCache | None = None
+) -> list[Checkpoint]:
     """The tenant's checkpoints inside the plan period; else quarters of the period, 25% each."""
-    configured = tenant_settings(ctx, plan.tenant_id).plan_year(plan.year).checkpoints
+    if cache is None:
+        settings = tenant_settings(ctx, plan.tenant_id)
+    else:
+        if plan.tenant_id not in cache:
+            cache[plan.tenant_id] = tenant_settings(ctx, plan.tenant_id)
+        settings = cache[plan.tenant_id]
+    configured = settings.plan_year(plan.year).checkpoints
     inside = [c for c in configured if plan.period_start <= c.due <= plan.period_end]
     if inside:
         return inside
@@ -151,6 +163,7 @@ def figures_for(
     contributions: list[ContributionRow],
     seals: list[SealRow],
     as_of: date,
+    cache: SettingsCache | None = None,
 ) -> CommunityFigures:
     plan = plan_in_force(plans, as_of)
     if plan is None:
@@ -170,7 +183,7 @@ def figures_for(
         )
 
     now = on(as_of)
-    checkpoints = checkpoints_for(ctx, plan)
+    checkpoints = checkpoints_for(ctx, plan, cache)
     due_ratios = {c.due: on(c.due).ratio for c in checkpoints if c.due <= as_of}
     figures = checkpoint_figures(checkpoints, due_ratios, as_of)
     outlook = forecast(
@@ -239,6 +252,7 @@ class ProgressService:
         for row in views.contributions(ids, up_to=as_of):
             contributions_by[row.community_id].append(row)
         seals_by_tenant: dict[UUID, list[SealRow]] = {}
+        cache: SettingsCache = {}
         results = []
         for scope in scopes:
             owner = scope.community.tenant_id
@@ -253,6 +267,7 @@ class ProgressService:
                     contributions_by[scope.id],
                     seals_by_tenant[owner],
                     as_of,
+                    cache,
                 )
             )
         return results
@@ -336,6 +351,7 @@ class ProgressService:
         for counted in views.contributions(ids, up_to=as_of):
             contributions_by[counted.community_id].append(counted)
         result: dict[UUID, list[tuple[date, float]]] = {}
+        cache: SettingsCache = {}
         for scope in scopes:
             plan = plan_in_force(plans_by[scope.id], as_of)
             result[scope.id] = (
@@ -346,7 +362,7 @@ class ProgressService:
                     [s.stint() for s in scope.stints],
                     contributions_by[scope.id],
                     as_of,
-                    extra_days=[c.due for c in checkpoints_for(self.ctx, plan)],
+                    extra_days=[c.due for c in checkpoints_for(self.ctx, plan, cache)],
                 )
             )
         return result

@@ -300,6 +300,11 @@ class YearReport:
     today: date
     quarters: list[QuarterReport]
 
+    def working_quarter(self) -> QuarterReport:
+        """The quarter being worked on: the first not yet past its date, else the last."""
+        upcoming = [q for q in self.quarters if q.due >= self.today]
+        return upcoming[0] if upcoming else self.quarters[-1]
+
     def quarter(self, number: int) -> QuarterReport:
         for q in self.quarters:
             if q.quarter == number:
@@ -681,10 +686,11 @@ class ReportService:
             lines=lines,
         )
 
-    def quarterly(self, actor: Actor, year: int) -> YearReport:
+    def quarterly(self, actor: Actor, year: int | None = None) -> YearReport:
         """The 民生实事 quarterly table of a year: per checkpoint, every community's figures by its
         date (today's before it is due), with the sealed figure and any amendment."""
         today = self.today()
+        year = year or today.year
         checkpoints = sorted(
             tenant_settings(self.ctx, actor.tenant_id).plan_year(year).checkpoints,
             key=lambda c: c.due,
@@ -727,7 +733,7 @@ class ReportService:
             quarters=quarters,
         )
 
-    def quarterly_xlsx(self, actor: Actor, year: int) -> bytes:
+    def quarterly_xlsx(self, actor: Actor, year: int | None = None) -> bytes:
         return build_xlsx(self.quarterly(actor, year))
 
     @staticmethod

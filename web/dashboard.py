@@ -60,10 +60,10 @@ def _as_of() -> date | None:
         abort(400)
 
 
-def _year(raw: str | None, default: int) -> int:
+def _year(raw: str | None) -> int | None:
     text = (raw or "").strip()
     if not text:
-        return default
+        return None
     if not text.isdigit() or not 2000 <= int(text) <= 2100:
         abort(400)
     return int(text)
@@ -103,10 +103,10 @@ def index() -> ResponseReturnValue:
 @bp.post("/seal")
 def seal() -> ResponseReturnValue:
     form = request.form
-    year = _year(form.get("year"), 0)
+    year = _year(form.get("year"))
     quarter = form.get("quarter", "")
     back = url_for("dashboard.index", as_of=form.get("as_of") or None) + "#seals"
-    if not quarter.isdigit():
+    if year is None or not quarter.isdigit():
         abort(400)
     try:
         done = services().progress.seal_quarter(actor(), year=year, quarter=int(quarter))
@@ -142,34 +142,24 @@ def events(community_id: str) -> ResponseReturnValue:
 
 @bp.get("/export.xlsx")
 def export() -> ResponseReturnValue:
-    me = actor()
-    service = reports()
-    year = _year(request.args.get("year"), service.today().year)
-    data = service.quarterly_xlsx(me, year)
+    year = _year(request.args.get("year"))
+    data = reports().quarterly_xlsx(actor(), year)
     return send_file(
         io.BytesIO(data),
         mimetype=XLSX,
         as_attachment=True,
-        download_name=f"教共体进展-{year}.xlsx",
+        download_name=f"教共体进展-{year}.xlsx" if year else "教共体进展.xlsx",
         max_age=0,
     )
 
 
 @bp.get("/print")
 def print_view() -> ResponseReturnValue:
-    service = reports()
-    today = service.today()
-    year = _year(request.args.get("year"), today.year)
-    report = service.quarterly(actor(), year)
     raw = request.args.get("quarter", "").strip()
-    if raw:
-        if not raw.isdigit():
-            abort(400)
-        quarter = report.quarter(int(raw))
-    else:
-        # The quarter being worked on: the first not yet due, else the last.
-        due = [q for q in report.quarters if q.due >= today]
-        quarter = due[0] if due else report.quarters[-1]
+    if raw and not raw.isdigit():
+        abort(400)
+    report = reports().quarterly(actor(), _year(request.args.get("year")))
+    quarter = report.quarter(int(raw)) if raw else report.working_quarter()
     return render_template("dashboard/print.html", report=report, quarter=quarter)
 
 

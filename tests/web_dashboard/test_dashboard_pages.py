@@ -131,6 +131,8 @@ def test_a_seal_then_a_late_record_shows_the_amendment(world: World) -> None:
         assert "已封存" in admin.text(again.headers["Location"])
         too_early = admin.post("/dashboard/seal", {"year": 2025, "quarter": 2})
         assert "尚未到期" in admin.text(too_early.headers["Location"])
+        assert admin.post("/dashboard/seal", {"quarter": 2}).status_code == 400
+        assert admin.post("/dashboard/seal", {"year": 2025, "quarter": "x"}).status_code == 400
     [seal] = runtime.services.progress.seals(year.hn.admin, 2025)
     assert seal.quarter == 1
     # Work of 28 March entered on 20 April: 线下教研 3/4 → (0.75 + 0.5 + 0) / 4 = 31.2%.
@@ -349,8 +351,10 @@ def test_the_print_view_renders_the_quarterly_table(world: World) -> None:
         assert f"<th>{header}</th>" in html
     assert "完成56.2%，未达标" in html
     assert 'class="report-table"' in html
-    # Without a quarter, the one being worked on (Q3 on 10 July).
+    # Without a quarter, the one being worked on (Q3 on 10 July); without a year, this year's.
     assert "三季度进展情况表" in officer.text("/dashboard/print?year=2025")
+    assert "2025年民生实事·教共体建设三季度" in officer.text("/dashboard/print")
+    assert officer.get("/dashboard/export.xlsx").status_code == 200
     assert officer.get("/dashboard/print?year=2025&quarter=9").status_code == 422
     assert officer.get("/dashboard/print?year=twenty").status_code == 400
     assert "@media print" in (WEB / "static/app.css").read_text()

@@ -132,3 +132,22 @@ def test_the_pages_need_a_signed_in_user_and_a_form_needs_its_csrf_token(world: 
     admin = world.browser("hn-admin")
     forged = admin.post("/communities", {"name": "x"}, csrf=False)
     assert forged.status_code == 400
+
+
+def test_the_english_switch_shows_the_community_pages_in_english(world: World) -> None:
+    admin = world.browser("hn-admin")
+    admin.get("/lang/en")
+    listing = admin.text("/communities")
+    assert "Found a community" in listing
+    assert "Fusion" in listing
+    assert "Behind" in listing
+    assert "Required now: 60%" in listing
+    assert "新建教共体" not in listing
+    page = admin.text(f"/communities/{world.community}")
+    assert "Annual work plans" in page
+    assert "Offline joint research" in page
+    assert "Admit a school of this bureau" in page
+    plan = admin.text(f"/communities/plans/{world.plan}")
+    assert "Approved versions" in plan
+    assert "Count of records" in plan
+    assert "已批准版本" not in plan

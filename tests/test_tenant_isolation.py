@@ -1,27 +1,37 @@
 """The tenant isolation walk: every route, every method, as every kind of user of another bureau.
 
-Two bureaus, A (海宁) and B (余姚). The walk reads the app's URL map at run time, so every page and
-API route that exists is covered, including ones added after this test was written: a route with a
-URL variable the walk does not know how to fill fails the test instead of escaping it.
+Two bureaus, A (海宁) and B (余姚), each with schools, people, a community with an approved plan, a
+recorded activity with a file, an application for assistance and a mentoring pair with a record and
+a file. The walk reads the app's URL map at run time, so every page and API route that exists is
+covered, including ones added after this test was written: a route with a URL variable the walk does
+not know how to fill fails the test instead of escaping it.
 
-Each route is called with every method, as each of B's users (bureau admin, monitor, school admin,
-teacher): pages with B's signed-in session cookie, the API with B's bearer token, with a plausible
-form or JSON body that carries A's ids wherever ids are accepted. Then:
+Each route is called with every method, as each of B's users (teacher, monitor, school admin, bureau
+admin): pages with B's signed-in session cookie, the API with B's bearer token, with a plausible form
+or JSON body and query that carry A's ids wherever ids are accepted. URL ids are all A's; then, for a
+URL with several ids, each of A's among B's own; then all B's own. Then:
 
-- a route whose URL carries an id of A answers 404 (405 for a method it does not have) — exactly
-  what a made-up id answers, so B cannot even learn that the thing exists;
-- no answer (body or headers) contains anything that identifies A: its name, its schools' names
-  and codes, its people's login and display names, any of its ids (an id of A that B itself sent
-  may only come back if a made-up id in its place comes back the same way: an echo, not a leak);
-- afterwards A is untouched: no new event concerns A, and A's directory rows are as before.
+- a route whose URL carries an id of A answers 404 (405 for a method it does not have);
+- the answer is the same as for made-up ids in place of A's (status and page, up to signed tokens),
+  so B cannot even learn that A's thing exists;
+- no answer (body or headers) contains anything that identifies A: its schools' names and codes, its
+  people's login and display names, what its people wrote, its files, any of its ids that B did not
+  send (bureau names and ids are public on the platform, for cross-region invitations);
+- afterwards A is untouched: no new event concerns A, and A's directory, plans, activities and
+  mentoring records read as before.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import itertools
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -30,10 +40,13 @@ from flask import Flask
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
+from domain.counting import TaskKind
+from domain.plan import Task
 from infra.ratelimit import InMemoryRateLimiter
 from infra.wiring import Runtime
 from services.actor import Actor
-from tests.conftest import PASSWORD, Bureau
+from services.evidence import Upload
+from tests.conftest import PASSWORD, Bureau, make_bureau, open_runtime, sqlite_settings
 from web import create_app
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -42,26 +55,59 @@ API = "/api/v1/"
 
 @dataclass
 class Side:
-    """One bureau's ids, as the walk puts them into URLs and bodies."""
+    """One bureau's things, as the walk puts their ids into URLs and bodies."""
 
     bureau: Bureau
+    community_id: UUID
+    plan_id: UUID
+    activity_id: UUID
+    application_id: UUID
+    pair_id: UUID
+    activity_evidence: str  # the SHA-256 naming a file attached to the activity
+    mentoring_evidence: str  # the SHA-256 naming a file attached to the pair's record "1"
+    #: What only this bureau's people wrote: names, titles, file names and a marker in each file.
+    texts: set[str] = field(default_factory=set)
 
     @property
     def ids(self) -> dict[str, str]:
         b = self.bureau
         return {
             "school_id": str(b.school_id),
+            "other_school_id": str(b.other_school_id),
             "user_id": str(b.teacher.user_id),
+            "other_user_id": str(b.other_teacher.user_id),
             "tenant_id": str(b.tenant_id),
+            "community_id": str(self.community_id),
+            "plan_id": str(self.plan_id),
+            "activity_id": str(self.activity_id),
+            "application_id": str(self.application_id),
+            "pair_id": str(self.pair_id),
+            "sha256": self.activity_evidence,
+            "mentoring_sha256": self.mentoring_evidence,
         }
+
+    def url_value(self, name: str, rule: Rule) -> str:
+        if name == "sha256" and "pair_id" in rule.arguments:
+            return self.mentoring_evidence
+        return self.ids[name]
 
 
 #: URL variables that name a thing of one tenant: filled with A's id, or (in mixed variants) B's.
-TENANT_IDS = ("school_id", "user_id", "tenant_id")
+TENANT_IDS = (
+    "school_id",
+    "user_id",
+    "tenant_id",
+    "community_id",
+    "plan_id",
+    "activity_id",
+    "application_id",
+    "pair_id",
+    "sha256",
+)
 #: URL variables scoped by another variable of the same URL (a class id is "3-1" in any school).
-SCOPED = {"class_id": "3-1"}
+SCOPED = {"class_id": "3-1", "record_id": "1"}
 #: URL variables that are not tenant data at all.
-PLAIN = {"code": "en", "kind": "xlsx", "filename": "app.css"}
+PLAIN = {"code": "en", "kind": "xlsx", "filename": "app.css", "year": "2025"}
 
 
 def fill_rule(rule: Rule, chosen: dict[str, str]) -> str:
@@ -81,17 +127,19 @@ def fill_rule(rule: Rule, chosen: dict[str, str]) -> str:
 class World:
     runtime: Runtime
     app: Flask
-    a: Bureau
-    b: Bureau
+    a: Side
+    b: Side
     secrets: set[str] = field(default_factory=set)
-    uuids: set[str] = field(default_factory=set)
+    ids: set[str] = field(default_factory=set)
     counter: Iterator[int] = field(default_factory=itertools.count)
 
     def form(self, a_ids: dict[str, str], n: int) -> dict[str, Any]:
         """A plausible form for any page: every field some form reads, A's ids where ids go."""
+        day = "2025-05-20"
         return {
             "name": "走查名称",
             "code": f"WALK-{n}",
+            "school_code": f"WALK-{n}",
             "stage": "primary",
             "locality": "rural",
             "student_count": "10",
@@ -107,18 +155,59 @@ class World:
             "title": "走查",
             "reason": "走查",
             "region": "走查",
+            "needs": "走查帮扶需求，至少十个字的说明",
+            "summary": "走查",
+            "comment": "走查",
+            "comments": "走查",
             "school_id": a_ids["school_id"],
             "to_school_id": a_ids["school_id"],
+            "core_school_id": a_ids["school_id"],
+            "helper_school_id": a_ids["school_id"],
+            "host_school_id": a_ids["other_school_id"],
+            "member_school_ids": [a_ids["other_school_id"]],
             "user_id": a_ids["user_id"],
+            "teacher_id": a_ids["user_id"],
+            "mentor_id": a_ids["user_id"],
+            "mentee_id": a_ids["other_user_id"],
+            "participant_ids": [a_ids["user_id"]],
             "tenant_id": a_ids["tenant_id"],
+            "community_id": a_ids["community_id"],
+            "pair_id": a_ids["pair_id"],
+            "kind": "demo_lesson",
+            "mode": "same",
+            "level": "school",
+            "minutes": "40",
+            "year": "2025",
+            "round_start_year": "2024",
+            "round_end_year": "2026",
+            "max_schools": "5",
+            "mentor_max_mentees": "3",
+            "shadow_placement_days": "5",
+            "quarter": "2",
+            **dict.fromkeys(
+                (
+                    "on",
+                    "as_of",
+                    "occurred_on",
+                    "founded_on",
+                    "paired_on",
+                    "starts_on",
+                    "ended_on",
+                    "ends_on",
+                    "period_start",
+                    "period_end",
+                    "plan_deadline",
+                ),
+                day,
+            ),
             "current": "not-the-password",
             "new": "walk-new-password",
             "confirm": "walk-new-password",
-            "mode": "same",
             "days": ["1"],
             "start-1": "08:00",
             "end-1": "08:40",
             "next": "/",
+            "evidence": (io.BytesIO(b"%PDF-1.4 walk"), "walk.pdf", "application/pdf"),
         }
 
     def query(self, a_ids: dict[str, str]) -> dict[str, str]:
@@ -129,6 +218,8 @@ class World:
             "actor_id": a_ids["user_id"],
             "actor": a_ids["user_id"],
             "user_id": a_ids["user_id"],
+            "community_id": a_ids["community_id"],
+            "community": a_ids["community_id"],
         }
 
     def json(self, a_ids: dict[str, str], n: int) -> dict[str, Any]:
@@ -180,20 +271,119 @@ def rename_a_people(runtime: Runtime, a: Bureau) -> None:
         )
 
 
-def identifying_data(runtime: Runtime, a: Bureau, b: Bureau) -> tuple[set[str], set[str]]:
-    """A's names, codes and login names (never sent by B), and A's ids (sent by B in the walk)."""
+def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
+    """A community of the bureau's two schools with an approved plan, a recorded activity with a
+    file, an application for assistance and a mentoring pair with a record and a file."""
+    services = runtime.services
+    ctx = services.plans.ctx
+
+    def at(year: int, month: int, day: int) -> None:
+        moment = datetime(year, month, day, 10, 0, tzinfo=UTC)
+        ctx.clock = lambda: moment
+
+    b = bureau
+    assert b.teacher.user_id is not None
+    assert b.other_teacher.user_id is not None
+    texts = {
+        f"{label}走查教共体",
+        f"{label}走查年度计划",
+        f"{label}走查公开课",
+        f"{label}走查帮扶需求：英语学科师资薄弱，希望结对",
+        f"{label}走查听课心得",
+        f"{label}-walk-activity.pdf",
+        f"{label}-walk-record.pdf",
+        f"{label.upper()}-ACTIVITY-FILE-MARKER",
+        f"{label.upper()}-RECORD-FILE-MARKER",
+    }
+    activity_file = f"%PDF-1.4 {label.upper()}-ACTIVITY-FILE-MARKER".encode()
+    record_file = f"%PDF-1.4 {label.upper()}-RECORD-FILE-MARKER".encode()
+    at(2025, 1, 2)
+    community = services.communities.found(
+        b.admin,
+        name=f"{label}走查教共体",
+        kind="fusion",
+        core_school_id=b.school_id,
+        founded_on=date(2025, 1, 1),
+        round_start_year=2024,
+        round_end_year=2026,
+        member_school_ids=[b.other_school_id],
+    ).id
+    runtime.catch_up()
+    at(2025, 3, 1)
+    plan = services.plans.draft(
+        b.school_admin,
+        community,
+        year=2025,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        title=f"{label}走查年度计划",
+        tasks=[Task(TaskKind.DEMO_LESSON, 2), Task(TaskKind.MENTORING, 1)],
+    ).id
+    runtime.catch_up()
+    services.plans.submit(b.school_admin, plan)
+    services.plans.approve(b.admin, plan)
+    at(2025, 3, 17)
+    pair = services.mentoring.pair(
+        b.school_admin,
+        community,
+        mentor_id=b.teacher.user_id,
+        mentee_id=b.other_teacher.user_id,
+        paired_on=date(2025, 3, 17),
+        ends_on=date(2026, 3, 16),
+    ).id
+    runtime.catch_up()
+    at(2025, 5, 19)
+    services.mentoring.record(
+        b.other_teacher,
+        pair,
+        kind="observation",
+        mode="offline",
+        occurred_on=date(2025, 5, 19),
+        minutes=40,
+        summary=f"{label}走查听课心得",
+        uploads=[Upload(f"{label}-walk-record.pdf", "application/pdf", record_file)],
+    )
+    activity = services.activities.record(
+        b.teacher,
+        community,
+        kind=TaskKind.DEMO_LESSON,
+        title=f"{label}走查公开课",
+        occurred_on=date(2025, 5, 15),
+        uploads=[Upload(f"{label}-walk-activity.pdf", "application/pdf", activity_file)],
+    ).id
+    application = services.communities.apply_for_assistance(
+        b.school_admin, needs=f"{label}走查帮扶需求：英语学科师资薄弱，希望结对", subjects=["英语"]
+    ).id
+    at(2025, 5, 20)
+    runtime.catch_up()
+    return Side(
+        b,
+        community,
+        plan,
+        activity,
+        application,
+        pair,
+        hashlib.sha256(activity_file).hexdigest(),
+        hashlib.sha256(record_file).hexdigest(),
+        texts,
+    )
+
+
+def identifying_data(runtime: Runtime, a: Side, b: Side) -> tuple[set[str], set[str]]:
+    """A's names, codes and words (never sent by B), and A's ids (which B sends in the walk)."""
     queries = runtime.services.queries
 
-    def strings(side: Bureau) -> tuple[set[str], set[str]]:
-        tenant = queries.own_tenant(side.admin)
-        assert tenant is not None
-        names = {tenant.name}
-        ids = {str(tenant.id)}
-        for school in queries.schools(side.admin):
+    def strings(side: Side) -> tuple[set[str], set[str]]:
+        admin = side.bureau.admin
+        # Bureau names and ids are public on the platform (the partner list for cross-region
+        # invitations, DOMAIN.md); nothing else of a bureau is.
+        names = set(side.texts)
+        ids = set(side.ids.values()) - {str(side.bureau.tenant_id)}
+        for school in queries.schools(admin):
             names |= {school.name, school.code}
             ids.add(str(school.id))
-        for user in runtime.services.queries.bureau_staff(side.admin) + [
-            u for s in queries.schools(side.admin) for u in queries.staff(side.admin, s.id)
+        for user in queries.bureau_staff(admin) + [
+            u for s in queries.schools(admin) for u in queries.staff(admin, s.id)
         ]:
             names |= {user.username, user.display_name}
             ids.add(str(user.id))
@@ -202,15 +392,40 @@ def identifying_data(runtime: Runtime, a: Bureau, b: Bureau) -> tuple[set[str], 
     a_names, a_ids = strings(a)
     b_names, _ = strings(b)
     shared = {n for n in a_names if any(n in other for other in b_names)}
-    assert not shared & {"海宁督导甲", "海宁教师丙"}, shared
+    assert not shared & {"海宁督导甲", "海宁教师丙", "海宁走查公开课"}, shared
     return a_names - shared, a_ids
 
 
+@pytest.fixture(
+    params=[
+        "sqlite",
+        # Some 4,000 requests at a few database round trips each: minutes on PostgreSQL.
+        pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow]),
+    ]
+)
+def walk_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
+    """A fresh store for the walk: on SQLite always, on PostgreSQL in the slow runs."""
+    if request.param == "sqlite":
+        settings = sqlite_settings(tmp_path)
+    else:
+        settings = sqlite_settings(
+            tmp_path,
+            JGT_DATABASE_URL=request.getfixturevalue("postgres_url"),
+            JGT_EMBEDDED_PROJECTIONS="false",
+        )
+    runtime = open_runtime(settings)
+    yield runtime
+    runtime.close()
+
+
 @pytest.fixture
-def world(runtime: Runtime, two_bureaus: tuple[Bureau, Bureau]) -> World:
-    a, b = two_bureaus
-    rename_a_people(runtime, a)
+def world(walk_runtime: Runtime) -> World:
+    runtime = walk_runtime
+    first = make_bureau(runtime, "hn", "海宁市教育局")
+    second = make_bureau(runtime, "yy", "余姚市教育局")
+    rename_a_people(runtime, first)
     runtime.catch_up()
+    a, b = build_side(runtime, first, "海宁"), build_side(runtime, second, "余姚")
     runtime.start_embedded_projections()
     # Dozens of sign-ins from one address: the rate limit is tested elsewhere.
     runtime.rate_limiter = InMemoryRateLimiter(attempts=100_000, window_seconds=300)
@@ -229,7 +444,7 @@ class Caller:
 def callers(world: World) -> list[Caller]:
     found = []
     client = world.app.test_client()
-    b = world.b
+    b = world.b.bureau
     for name, actor in (
         ("teacher", b.teacher),
         ("monitor", b.monitor),
@@ -271,9 +486,23 @@ def unsigned(text: str) -> str:
     return SIGNED.sub("<signed>", text)
 
 
+#: Headers that differ between any two answers, whatever was asked.
+_CLOCK_HEADERS = {"date", "expires", "last-modified", "etag", "set-cookie", "content-length"}
+
+
 def text_of(response: TestResponse) -> str:
-    headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+    headers = "\n".join(
+        f"{k}: {v}" for k, v in response.headers.items() if k.lower() not in _CLOCK_HEADERS
+    )
     return headers + "\n" + response.get_data().decode("utf-8", errors="replace")
+
+
+def what_was_sent(world: World, method: str, url: str, a_ids: dict[str, str], n: int) -> str:
+    """The request as text (URL, query or body), to tell which of A's ids B itself sent."""
+    if method == "GET":
+        return url + json.dumps(world.query(a_ids))
+    body = world.json(a_ids, n) if url.startswith(API) else world.form(a_ids, n)
+    return url + json.dumps({k: v for k, v in body.items() if k != "evidence"})
 
 
 @dataclass
@@ -283,9 +512,13 @@ class Finding:
     url: str
     route: str
     problem: str
+    a_vars: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        return f"{self.method} {self.url} [{self.route}] as B's {self.caller}: {self.problem}"
+        whose = f" (A's {', '.join(self.a_vars)})" if self.a_vars else ""
+        return (
+            f"{self.method} {self.url} [{self.route}]{whose} as B's {self.caller}: {self.problem}"
+        )
 
 
 def check_leaks(
@@ -297,34 +530,54 @@ def check_leaks(
     a_ids: dict[str, str],
     n: int,
     response: TestResponse,
+    *,
+    compare: bool = False,
 ) -> list[str]:
+    """What the answer gives away: A's words, A's ids B did not send, or (``compare``, or when it
+    shows an id B sent) any difference from the answer to the same request with made-up ids."""
     text = text_of(response)
     problems = [f"shows A's {s!r}" for s in sorted(world.secrets) if s in text]
-    shown = {u for u in world.uuids if u in text}
-    if shown:
-        # B sent these ids; an echo of one is no leak if a made-up id comes back the same way.
-        sent = set(chosen.values()) | set(a_ids.values())
-        if shown - sent:
-            problems.append(f"shows A's ids it was not sent: {sorted(shown - sent)}")
-        else:
-            made_up = {u: str(uuid4()) for u in world.uuids}
-            control = call(
-                world,
-                caller,
-                method,
-                fill_rule(rule, {k: made_up.get(v, v) for k, v in chosen.items()}),
-                {k: made_up.get(v, v) for k, v in a_ids.items()},
-                n,
+    shown = {u for u in world.ids if u in text}
+    request = what_was_sent(world, method, fill_rule(rule, chosen), a_ids, n)
+    sent = {u for u in world.ids if u in request}
+    if shown - sent:
+        problems.append(f"shows A's ids it was not sent: {sorted(shown - sent)}")
+    if compare or shown:
+        made_up = {u: made_up_like(u) for u in world.ids | set(a_ids.values())}
+        control = call(
+            world,
+            caller,
+            method,
+            fill_rule(rule, {k: made_up.get(v, v) for k, v in chosen.items()}),
+            {k: made_up.get(v, v) for k, v in a_ids.items()},
+            n,
+        )
+        echoed = text_of(control)
+        for real, fake in made_up.items():
+            echoed = echoed.replace(fake, real)
+        if control.status_code != response.status_code:
+            problems.append(
+                f"answers {response.status_code} for A's ids but {control.status_code} for "
+                "made-up ones: B learns that A's thing exists"
             )
-            echoed = text_of(control)
-            for real, fake in made_up.items():
-                echoed = echoed.replace(fake, real)
-            if control.status_code != response.status_code or unsigned(echoed) != unsigned(text):
-                problems.append(
-                    f"shows A's ids {sorted(shown)} and answers differently for made-up ids "
-                    f"({response.status_code} vs {control.status_code})"
-                )
+        elif unsigned(echoed) != unsigned(text):
+            problems.append(
+                "answers differently for A's ids than for made-up ones, so B learns that A's "
+                f"thing exists: {first_difference(unsigned(text), unsigned(echoed))}"
+            )
     return problems
+
+
+def first_difference(real: str, made_up: str) -> str:
+    for line, other in zip(real.splitlines(), made_up.splitlines(), strict=False):
+        if line != other and not line.startswith("Content-Length"):
+            return f"{line.strip()[:120]!r} (made-up: {other.strip()[:120]!r})"
+    return "(lengths differ)"
+
+
+def made_up_like(real: str) -> str:
+    """An id of the same shape that names nothing: a UUID, or a SHA-256."""
+    return hashlib.sha256(uuid4().bytes).hexdigest() if len(real) == 64 else str(uuid4())
 
 
 def variants(rule: Rule, a: Side, b: Side) -> list[tuple[dict[str, str], bool]]:
@@ -332,16 +585,17 @@ def variants(rule: Rule, a: Side, b: Side) -> list[tuple[dict[str, str], bool]]:
     names = [n for n in TENANT_IDS if n in rule.arguments]
     if not names:
         return [({}, False)]
-    found = [({n: a.ids[n] for n in names}, True)]
+    found = [({n: a.url_value(n, rule) for n in names}, True)]
     if len(names) > 1:
         for one in names:
-            found.append(({n: (a if n == one else b).ids[n] for n in names}, True))
-    found.append(({n: b.ids[n] for n in names}, False))
+            found.append(({n: (a if n == one else b).url_value(n, rule) for n in names}, True))
+    found.append(({n: b.url_value(n, rule) for n in names}, False))
     return found
 
 
 def walk(world: World, calls: list[Caller]) -> tuple[list[Finding], int]:
-    a, b = Side(world.a), Side(world.b)
+    a, b = world.a, world.b
+    a_values = set(a.ids.values())
     findings: list[Finding] = []
     count = 0
     rules = sorted(
@@ -373,8 +627,9 @@ def walk(world: World, calls: list[Caller]) -> tuple[list[Finding], int]:
             url: str = url,
             method: str = method,
             who: str = caller.name,
+            a_vars: tuple[str, ...] = tuple(k for k, v in chosen.items() if v in a_values),
         ) -> None:
-            findings.append(Finding(who, method, url, rule.endpoint, problem))
+            findings.append(Finding(who, method, url, rule.endpoint, problem, a_vars))
 
         status = response.status_code
         if status >= 500:
@@ -383,7 +638,10 @@ def walk(world: World, calls: list[Caller]) -> tuple[list[Finding], int]:
             expected = {404} if method in (rule.methods or ()) else {404, 405}
             if status not in expected:
                 note(f"answered {status} for an id of A (expected {sorted(expected)})")
-        for problem in check_leaks(world, caller, method, rule, chosen, a.ids, n, response):
+        compare = method in (rule.methods or ()) and (carries_a or method == "GET")
+        for problem in check_leaks(
+            world, caller, method, rule, chosen, a.ids, n, response, compare=compare
+        ):
             note(problem)
     return findings, count
 
@@ -391,19 +649,21 @@ def walk(world: World, calls: list[Caller]) -> tuple[list[Finding], int]:
 def events_of_a_since(world: World, position: int) -> list[str]:
     platform = world.runtime.platform
     touched = []
-    a_ids = {UUID(u) for u in world.uuids}
+    a_ids = {UUID(u) for u in world.ids if len(u) == 36}
     for notification in platform.recorder.select_notifications(
         start=position, limit=1_000_000, inclusive_of_start=False
     ):
         event = platform.mapper.to_domain_event(notification)
         tenant = getattr(event, "tenant_id", None)
-        if tenant == world.a.tenant_id or event.originator_id in a_ids:
+        if tenant == world.a.bureau.tenant_id or event.originator_id in a_ids:
             touched.append(f"{type(event).__qualname__} of {event.originator_id}")
     return touched
 
 
 def snapshot_of_a(world: World) -> Any:
-    queries, admin = world.runtime.services.queries, world.a.admin
+    services, a = world.runtime.services, world.a
+    admin = a.bureau.admin
+    queries = services.queries
     schools = queries.schools(admin)
     return (
         schools,
@@ -411,6 +671,9 @@ def snapshot_of_a(world: World) -> Any:
         [queries.bell_schedule(admin, s.id) for s in schools],
         [queries.staff(admin, s.id) for s in schools],
         queries.bureau_staff(admin),
+        services.plans.plans(admin, a.community_id),
+        services.activities.activities(admin, a.community_id),
+        services.mentoring.pair_detail(a.bureau.school_admin, a.pair_id),
     )
 
 
@@ -446,7 +709,7 @@ def test_the_leak_check_sees_a_name_an_id_and_tells_an_echo_from_a_lookup(
 ) -> None:
     """The walk's own checks catch what they are meant to catch (a page that leaks, faked here)."""
     secret_name = next(iter(sorted(world.secrets)))
-    a_school = str(world.a.school_id)
+    a_school = str(world.a.bureau.school_id)
     app = world.app
 
     @app.get("/_leaky/<school_id>")
@@ -462,7 +725,7 @@ def test_the_leak_check_sees_a_name_an_id_and_tells_an_echo_from_a_lookup(
         return f"found {school_id}" if school_id == a_school else "not found"
 
     caller = callers(world)[0]
-    a_ids = Side(world.a).ids
+    a_ids = world.a.ids
     problems: dict[str, list[str]] = {}
     for endpoint in ("leaky", "echo", "lookup"):
         rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
@@ -472,4 +735,4 @@ def test_the_leak_check_sees_a_name_an_id_and_tells_an_echo_from_a_lookup(
     assert problems["leaky"] == [f"shows A's {secret_name!r}"]
     assert problems["echo"] == []
     assert len(problems["lookup"]) == 1
-    assert "differently" in problems["lookup"][0]
+    assert "B learns that A's thing exists" in problems["lookup"][0]

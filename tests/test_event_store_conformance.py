@@ -1,8 +1,9 @@
 """eventsourcing's own recorder conformance cases, run against our event store as we configure it.
 
 Every recorder here comes from ``infra.eventstore.StoreFactory`` built from ``store_env(url)`` — the
-same factory, engine options (pool sizes) and table names the platform uses — once on a SQLite file
-and once on PostgreSQL through psycopg2, each test on a fresh database.
+same factory, engine options (pool sizes), recorder classes (``CoreInsert``) and table names the
+platform uses — once on a SQLite file and once on PostgreSQL through psycopg2, each test on a fresh
+database.
 
 The library's cases are ``unittest.TestCase`` classes; they cannot take pytest fixtures, so the
 database comes from small context managers entered in ``setUp``.
@@ -36,7 +37,7 @@ from eventsourcing.utils import Environment
 from eventsourcing_sqlalchemy.recorders import SQLAlchemySubscription
 from sqlalchemy.engine import make_url
 
-from infra.eventstore import StoreFactory, store_env
+from infra.eventstore import EventRecorder, ProcessEventRecorder, StoreFactory, store_env
 from tests.services_available import POSTGRES_URL, need
 
 
@@ -314,13 +315,15 @@ class TestNonInterleavingNotificationIdsOnPostgres(
     insert_num = 5000  # as the adapter's own PostgreSQL run of this case
 
 
-def test_the_cases_run_against_our_factory_and_table_names(tmp_path: Path) -> None:
+def test_the_cases_run_against_our_recorders_and_table_names(tmp_path: Path) -> None:
     env = store_env(f"sqlite:///{tmp_path / 'x.sqlite3'}", create_tables=True)
     factory = InfrastructureFactory.construct(Environment(APP_NAME, env))
     try:
         assert isinstance(factory, StoreFactory)
         recorder = factory.application_recorder()
-        assert recorder.events_table_name == "jgt_events"  # type: ignore[attr-defined]
+        assert isinstance(recorder, EventRecorder)  # CoreInsert, not the adapter's ORM path
+        assert recorder.events_table_name == "jgt_events"
+        assert isinstance(factory.process_recorder(), ProcessEventRecorder)
     finally:
         assert factory.datastore.engine is not None
         factory.datastore.engine.dispose()

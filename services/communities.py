@@ -360,6 +360,9 @@ class CommunityService:
         self, actor: Actor, community_id: UUID, school_id: UUID, *, on: date, reason: str
     ) -> Done:
         community = self._own(actor, community_id)
+        known = {s["school_id"] for s in community.stints}
+        if school_id not in known and self.ctx.directory.school(actor.tenant_id, school_id) is None:
+            raise NotFound("学校不存在 / No such school")
         require_community(actor, CommunityAction.MANAGE)
         community.release(
             school_id, on=on, reason=reason, actor_id=actor.user_id, occurred_at=self.ctx.clock()
@@ -405,8 +408,8 @@ class CommunityService:
 
     def consent(self, actor: Actor, community_id: UUID, school_id: UUID) -> Done:
         """The invited school's own bureau consents; the school joins on the invited date."""
-        require_community(actor, CommunityAction.MANAGE)
         community = self._invited(actor, community_id, school_id)
+        require_community(actor, CommunityAction.MANAGE)
         kind = tenant_settings(self.ctx, community.tenant_id).community_type(community.kind)
         community.consent(
             school_id,
@@ -418,8 +421,8 @@ class CommunityService:
         return Done(community.id, self.ctx.platform.save_all(community))
 
     def decline(self, actor: Actor, community_id: UUID, school_id: UUID, *, reason: str) -> Done:
-        require_community(actor, CommunityAction.MANAGE)
         community = self._invited(actor, community_id, school_id)
+        require_community(actor, CommunityAction.MANAGE)
         if not reason.strip():
             # The inviting bureau is told why; a refusal without one helps nobody.
             raise DomainError("拒绝需要说明原因 / Declining needs a reason")
@@ -478,10 +481,10 @@ class CommunityService:
         round_end_year: int,
     ) -> Done:
         """Assigning a helper founds the assistance community (帮扶式) in the same transaction."""
-        require_community(actor, CommunityAction.MANAGE)
         application: AssistanceApplication = self.ctx.platform.get_in_tenant(
             AssistanceApplication, application_id, actor.tenant_id
         )
+        require_community(actor, CommunityAction.MANAGE)
         helper = self._school(actor, helper_school_id)
         helped = self._school(actor, application.school_id)
         kind = self.settings(actor).community_type("assistance")
@@ -504,10 +507,10 @@ class CommunityService:
         return Done(community.id, self.ctx.platform.save_all(community, application))
 
     def decline_application(self, actor: Actor, application_id: UUID, *, reason: str) -> Done:
-        require_community(actor, CommunityAction.MANAGE)
         application: AssistanceApplication = self.ctx.platform.get_in_tenant(
             AssistanceApplication, application_id, actor.tenant_id
         )
+        require_community(actor, CommunityAction.MANAGE)
         application.decline(reason, actor_id=actor.user_id, occurred_at=self.ctx.clock())
         return Done(application.id, self.ctx.platform.save_all(application))
 

@@ -12,6 +12,7 @@ from projections.communities import CommunityRow, PlanRow
 from services.actor import Actor, Done
 from services.communities import (
     CommunityAccess,
+    Scope,
     community_access,
     school_names,
     scope_of,
@@ -132,11 +133,21 @@ class PlanService:
         )
         return Done(plan.id, self.ctx.platform.save_all(plan))
 
-    def _plan(self, actor: Actor, plan_id: UUID, action: CommunityAction) -> Plan:
+    def _scope(self, actor: Actor, plan_id: UUID) -> tuple[PlanRow, Scope]:
+        """The plan and its community, if the actor may see them; otherwise no such plan.
+
+        A plan of a community the actor may not see answers exactly as a made-up id does.
+        """
         row = self.ctx.communities.plan(plan_id)
-        if row is None:
-            raise NotFound("计划不存在 / No such plan")
-        scope = scope_of(self.ctx, actor, row.community_id)
+        try:
+            if row is None:
+                raise NotFound
+            return row, scope_of(self.ctx, actor, row.community_id)
+        except NotFound as exc:
+            raise NotFound("计划不存在 / No such plan") from exc
+
+    def _plan(self, actor: Actor, plan_id: UUID, action: CommunityAction) -> Plan:
+        _, scope = self._scope(actor, plan_id)
         require_community(actor, action, **scope.policy())
         plan: Plan = self.ctx.platform.get_in_tenant(Plan, plan_id, scope.community.tenant_id)
         return plan
@@ -167,11 +178,7 @@ class PlanService:
         return self.ctx.communities.plans([community_id])
 
     def plan(self, actor: Actor, plan_id: UUID) -> PlanRow:
-        row = self.ctx.communities.plan(plan_id)
-        if row is None:
-            raise NotFound("计划不存在 / No such plan")
-        scope_of(self.ctx, actor, row.community_id)
-        return row
+        return self._scope(actor, plan_id)[0]
 
     def review_queue(self, actor: Actor) -> list[PlanRow]:
         require_community(actor, CommunityAction.REVIEW_PLANS)
@@ -201,8 +208,7 @@ class PlanService:
 
     def plan_page(self, actor: Actor, plan_id: UUID) -> PlanPage:
         """A plan with its draft, its approved versions and every step it went through."""
-        row = self.plan(actor, plan_id)
-        scope = scope_of(self.ctx, actor, row.community_id)
+        row, scope = self._scope(actor, plan_id)
         plan: Plan = self.ctx.platform.get_in_tenant(Plan, plan_id, row.tenant_id)
         approved = [
             PlanVersion(

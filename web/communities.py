@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
@@ -690,17 +691,22 @@ _INLINE = {"image/jpeg", "image/png", "application/pdf"}
 @bp.get("/activities/<activity_id>/evidence/<sha256>")
 def evidence(activity_id: str, sha256: str) -> ResponseReturnValue:
     found = services().activities.evidence(actor(), parse_id(activity_id), sha256)
-    response = send_file(
-        io.BytesIO(found.data),
-        mimetype=found.content_type,
-        as_attachment=found.content_type not in _INLINE or "download" in request.args,
-        download_name=download_name(found.name, found.content_type),
-        max_age=0,
+    response = send_file(io.BytesIO(found.data), mimetype=found.content_type, max_age=0)
+    inline = found.content_type in _INLINE and "download" not in request.args
+    response.headers["Content-Disposition"] = content_disposition(
+        "inline" if inline else "attachment", download_name(found.name, found.content_type)
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def content_disposition(kind: str, name: str) -> str:
+    """RFC 6266: a plain ASCII name for old clients, the real (UTF-8) name for the rest."""
+    extension = name.rsplit(".", 1)[-1] if "." in name else ""
+    plain = name if name.isascii() else f"evidence.{extension}" if extension else "evidence"
+    return f"{kind}; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 # Assistance applications (帮扶申请) ---------------------------------------------------------

@@ -76,6 +76,7 @@ def test_a_teacher_records_research_with_participants_and_evidence_stored_by_has
     disposition = download.headers["Content-Disposition"]
     assert disposition.startswith("inline")
     assert "filename*=UTF-8''%E7%8E%B0%E5%9C%BA%E7%85%A7%E7%89%87.png" in disposition
+    assert 'filename="evidence.png"' in disposition  # the plain fallback for old clients
     attachment = teacher.get(
         f"/communities/activities/{page_id(response)}/evidence/{sha}?download=1"
     )

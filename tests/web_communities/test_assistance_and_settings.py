@@ -186,3 +186,29 @@ def test_a_monitor_reads_the_settings_and_a_school_gets_403(world: World) -> Non
     )
     for username in ("hn-sadmin", "hn-teacher"):
         assert world.browser(username).get("/communities/settings").status_code == 403
+
+
+def test_helpers_from_the_applicants_alliance_are_suggested_first(world: World) -> None:
+    admin = world.browser("hn-admin")
+    alliance = admin.post(
+        "/communities",
+        {
+            "name": "片区联盟",
+            "kind": "alliance",
+            "core_school_id": str(world.hn.other_school_id),
+            "member_school_ids": [str(world.hn.school_id)],
+            "founded_on": "2025-02-01",
+            "round_start_year": "2024",
+            "round_end_year": "2025",
+        },
+    )
+    assert alliance.status_code == 302
+    world.browser("hn-sadmin").post(
+        "/communities/assistance",
+        {"needs": "数学学科缺少骨干教师，希望结对帮扶", "subjects": ["数学"]},
+    )
+    listing = admin.text("/communities/assistance")
+    assert "推荐（同一联盟）：海宁市教育局第二小学" in listing
+    suggested = listing.split('<optgroup label="推荐">')[1].split("</optgroup>")[0]
+    assert str(world.hn.other_school_id) in suggested
+    assert str(world.hn.school_id) not in suggested  # never the applicant itself

@@ -147,6 +147,10 @@ def test_the_english_switch_shows_the_community_pages_in_english(world: World) -
     assert "Annual work plans" in page
     assert "Offline joint research" in page
     assert "Admit a school of this bureau" in page
+    members = page.split('id="members"')[1].split('id="plans"')[0]
+    assert "Member schools" in members
+    assert "Record its leaving" in members
+    assert "Sign out" not in members
     plan = admin.text(f"/communities/plans/{world.plan}")
     assert "Approved versions" in plan
     assert "Count of records" in plan

@@ -243,7 +243,7 @@ def server_settings() -> str:
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--events", type=int, default=3000, help="timed saves per contender")
-    parser.add_argument("--rounds", type=int, default=6, help="turns the saves are split into")
+    parser.add_argument("--rounds", type=int, default=10, help="turns the saves are split into")
     args = parser.parse_args(argv)
     # eventsourcing-sqlalchemy's record classes, defined again per datastore, say so loudly.
     warnings.filterwarnings("ignore", message="This declarative base already contains a class")

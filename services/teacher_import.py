@@ -14,6 +14,7 @@ import re
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -398,7 +399,9 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
+@cache
 def _xlsx_template() -> bytes:
+    """Built once: openpyxl stamps each save with the time, and the template never changes."""
     from openpyxl import Workbook
 
     workbook = Workbook()

@@ -178,7 +178,12 @@ def _member_page(
 def _member_command(
     sid: UUID, uid: UUID, command: Callable[[], Done], message: str, failed: str
 ) -> ResponseReturnValue:
-    """Run a command on a member of the school's staff; on a broken rule show their page again."""
+    """Run a command on a member of the school's staff; on a broken rule show their page again.
+
+    The school in the URL is checked first: another bureau's school, or a person who is not on
+    this school's staff, is not found, whatever the person's own id would allow.
+    """
+    services().pages.school_member(actor(), sid, uid)
     try:
         done = command()
     except DomainError as exc:

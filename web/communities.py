@@ -107,7 +107,7 @@ FILTERS: dict[str, Callable[[Any], str]] = {
     "counting_rule": lambda s: _pick(RULES, s),
     "application_status": lambda s: _pick(APPLICATION_STATUS, s),
     "plan_step": lambda s: _pick(PLAN_STEPS, s),
-    "percent": lambda f: "—" if f is None else f"{f * 100:.0f}%",
+    "fraction_percent": lambda f: "—" if f is None else f"{f * 100:.0f}%",
 }
 
 

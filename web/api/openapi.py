@@ -639,6 +639,643 @@ DOCUMENT: dict[str, Any] = {
 }
 
 
+# Communities, plans, activities, progress and settings (web/api/communities.py) ----------------------
+
+_COMMUNITY_ID = {"name": "community_id", "in": "path", "required": True, "schema": _UUID}
+_PLAN_ID = {"name": "plan_id", "in": "path", "required": True, "schema": _UUID}
+_ACTIVITY_ID = {"name": "activity_id", "in": "path", "required": True, "schema": _UUID}
+_APPLICATION_ID = {"name": "application_id", "in": "path", "required": True, "schema": _UUID}
+_YEAR = {"name": "year", "in": "path", "required": True, "schema": {"type": "integer"}}
+_DATE = {"type": "string", "format": "date"}
+_AS_OF = {
+    "name": "as_of",
+    "in": "query",
+    "description": "The figures as of this day (YYYY-MM-DD; today by default).",
+    "schema": _DATE,
+}
+_OPEN = {"type": "object", "additionalProperties": True}
+
+
+def _open(required: list[str], **properties: Any) -> dict[str, Any]:
+    """A response object: the named properties are documented, more may come."""
+    return {**_object(required, **properties), "additionalProperties": True}
+
+
+_TASK = _object(
+    ["kind", "target"],
+    kind={
+        **_STRING,
+        "enum": [
+            "sync_class",
+            "online_research",
+            "offline_research",
+            "mentoring",
+            "shadow_placement",
+            "demo_lesson",
+            "extension_course",
+            "student_exchange",
+            "research_output",
+        ],
+    },
+    target={"type": "integer", "minimum": 1},
+    weight={"type": "number", "default": 1},
+    counts={**_STRING, "description": "What counts, in the plan's own words"},
+    rule={**_STRING, "description": "How the task is counted (sum by default)"},
+    threshold={"type": "integer", "default": 1},
+)
+
+DOCUMENT["tags"].extend(
+    [{"name": "communities"}, {"name": "plans"}, {"name": "progress"}, {"name": "settings"}]
+)
+DOCUMENT["paths"].update(
+    {
+        "/communities": {
+            "get": _read(
+                "The communities the signed-in user sees, with today's figures",
+                _list_of("CommunityItem"),
+                tags=["communities"],
+            ),
+            "post": _command(
+                "Found a community (bureau administrators)",
+                _body("NewCommunity"),
+                201,
+                404,
+                422,
+                tags=["communities"],
+            ),
+        },
+        "/communities/{community_id}": {
+            "parameters": [_COMMUNITY_ID],
+            "get": _read(
+                "One community: members over time, plans, figures, what one may do",
+                _ref("Community"),
+                404,
+                tags=["communities"],
+            ),
+        },
+        "/communities/{community_id}/members": {
+            "parameters": [_COMMUNITY_ID],
+            "post": _command(
+                "Admit a school of the bureau on a date",
+                _body("Admission"),
+                200,
+                404,
+                422,
+                tags=["communities"],
+            ),
+        },
+        "/communities/{community_id}/members/{school_id}/leave": {
+            "parameters": [_COMMUNITY_ID, _SCHOOL_ID],
+            "post": _command(
+                "A school leaves the community on a date",
+                _body("Leaving"),
+                200,
+                404,
+                422,
+                tags=["communities"],
+            ),
+        },
+        "/communities/{community_id}/invitations": {
+            "parameters": [_COMMUNITY_ID],
+            "post": _command(
+                "Invite another bureau's school (it joins when that bureau consents)",
+                _body("Invitation"),
+                200,
+                404,
+                422,
+                tags=["communities"],
+            ),
+        },
+        "/communities/{community_id}/invitations/{school_id}/consent": {
+            "parameters": [_COMMUNITY_ID, _SCHOOL_ID],
+            "post": _command(
+                "The invited school's bureau consents", None, 200, 404, 422, tags=["communities"]
+            ),
+        },
+        "/communities/{community_id}/invitations/{school_id}/decline": {
+            "parameters": [_COMMUNITY_ID, _SCHOOL_ID],
+            "post": _command(
+                "The invited school's bureau declines, with a reason",
+                _body("Reason"),
+                200,
+                404,
+                422,
+                tags=["communities"],
+            ),
+        },
+        "/invitations": {
+            "get": _read(
+                "Invitations of other bureaus' communities awaiting this bureau's consent",
+                _list_of("InvitationLine"),
+                403,
+                tags=["communities"],
+            )
+        },
+        "/communities/{community_id}/plans": {
+            "parameters": [_COMMUNITY_ID],
+            "get": _read("The community's plans", _list_of("Plan"), 404, tags=["plans"]),
+            "post": _command(
+                "Draft a year's plan (the core school's administrator)",
+                _body("NewPlan"),
+                201,
+                404,
+                422,
+                tags=["plans"],
+            ),
+        },
+        "/plans/review": {
+            "get": _read(
+                "Plans awaiting the bureau's review", _list_of("Plan"), 403, tags=["plans"]
+            )
+        },
+        "/plans/{plan_id}": {
+            "parameters": [_PLAN_ID],
+            "get": _read(
+                "A plan with its approved versions and every step it went through",
+                _ref("Plan"),
+                404,
+                tags=["plans"],
+            ),
+        },
+        "/plans/{plan_id}/tasks": {
+            "parameters": [_PLAN_ID],
+            "put": _command(
+                "Revise the draft's tasks (an approved plan gets a new version when approved)",
+                _body("Tasks"),
+                200,
+                404,
+                422,
+                tags=["plans"],
+            ),
+        },
+        "/plans/{plan_id}/submit": {
+            "parameters": [_PLAN_ID],
+            "post": _command("Submit the plan for review", None, 200, 404, 422, tags=["plans"]),
+        },
+        "/plans/{plan_id}/approve": {
+            "parameters": [_PLAN_ID],
+            "post": _command("Approve the plan (the bureau)", None, 200, 404, 422, tags=["plans"]),
+        },
+        "/plans/{plan_id}/return": {
+            "parameters": [_PLAN_ID],
+            "post": _command(
+                "Return the plan with comments (the bureau)",
+                _body("Comments"),
+                200,
+                404,
+                422,
+                tags=["plans"],
+            ),
+        },
+        "/communities/{community_id}/activities": {
+            "parameters": [_COMMUNITY_ID],
+            "get": _read(
+                "The community's records the signed-in user may see, newest first",
+                _list_of("Activity"),
+                404,
+                tags=["communities"],
+                parameters=[{"name": "kind", "in": "query", "schema": _STRING}],
+            ),
+            "post": _command(
+                "Record an activity (staff of a member school); evidence as multipart files",
+                {
+                    "required": True,
+                    "content": {
+                        JSON: {"schema": _ref("NewActivity")},
+                        "multipart/form-data": {
+                            "schema": _object(
+                                ["json"],
+                                json={**_STRING, "description": "The NewActivity object as JSON"},
+                                evidence={
+                                    "type": "array",
+                                    "items": {**_STRING, "format": "binary"},
+                                },
+                            )
+                        },
+                    },
+                },
+                201,
+                404,
+                422,
+                tags=["communities"],
+            ),
+        },
+        "/activities/{activity_id}": {
+            "parameters": [_ACTIVITY_ID],
+            "get": _read("One record", _ref("Activity"), 404, tags=["communities"]),
+        },
+        "/activities/{activity_id}/complete": {
+            "parameters": [_ACTIVITY_ID],
+            "post": _command(
+                "A shadow placement is done (it counts after the required days)",
+                _body("Completion"),
+                200,
+                404,
+                422,
+                tags=["communities"],
+            ),
+        },
+        "/activities/{activity_id}/withdraw": {
+            "parameters": [_ACTIVITY_ID],
+            "post": _command(
+                "Withdraw a record, with a reason",
+                _body("Reason"),
+                200,
+                404,
+                422,
+                tags=["communities"],
+            ),
+        },
+        "/activities/{activity_id}/evidence/{sha256}": {
+            "parameters": [
+                _ACTIVITY_ID,
+                {"name": "sha256", "in": "path", "required": True, "schema": _STRING},
+            ],
+            "get": {
+                "summary": "An evidence file of a record (as an attachment)",
+                "tags": ["communities"],
+                "parameters": [{"$ref": "#/components/parameters/MinPosition"}],
+                "responses": {
+                    "200": {
+                        "description": "The file",
+                        "content": {
+                            "application/octet-stream": {"schema": {**_STRING, "format": "binary"}}
+                        },
+                    },
+                    **_errors(401, 404, 503),
+                },
+            },
+        },
+        "/dashboard": {
+            "get": _read(
+                "Every community of the bureau (and shared with it) with its figures",
+                _list_of("CommunityFigures"),
+                403,
+                tags=["progress"],
+                parameters=[
+                    {"name": "kind", "in": "query", "schema": _STRING},
+                    {"name": "school_id", "in": "query", "schema": _UUID},
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "schema": {
+                            **_STRING,
+                            "enum": ["no_plan", "met", "on_track", "warning", "behind"],
+                        },
+                    },
+                    _AS_OF,
+                ],
+            )
+        },
+        "/communities/{community_id}/progress": {
+            "parameters": [_COMMUNITY_ID],
+            "get": _read(
+                "A community's tasks, %, checkpoints, forecast, amendments and history",
+                _ref("CommunityFigures"),
+                404,
+                tags=["progress"],
+                parameters=[_AS_OF],
+            ),
+        },
+        "/communities/{community_id}/events": {
+            "parameters": [_COMMUNITY_ID],
+            "get": _read(
+                "The records behind a figure (partner bureaus' schools' rows redacted)",
+                _ref("DrillDown"),
+                404,
+                tags=["progress"],
+                parameters=[
+                    {"name": "task", "in": "query", "schema": _TASK["properties"]["kind"]},
+                    _AS_OF,
+                ],
+            ),
+        },
+        "/seals": {
+            "get": _read(
+                "The bureau's sealed quarters",
+                _list_of("Seal"),
+                403,
+                tags=["progress"],
+                parameters=[{"name": "year", "in": "query", "schema": {"type": "integer"}}],
+            ),
+            "post": _command(
+                "Seal a quarter's figures as reported (bureau administrators)",
+                _body("SealRequest"),
+                201,
+                422,
+                tags=["progress"],
+            ),
+        },
+        "/reports/{year}": {
+            "parameters": [_YEAR],
+            "get": _read(
+                "The year's 民生实事 quarterly table, one entry per checkpoint",
+                _ref("YearReport"),
+                403,
+                tags=["progress"],
+            ),
+        },
+        "/assistance": {
+            "get": _read(
+                "Assistance applications (the bureau's, or one's school's)",
+                _list_of("Application"),
+                403,
+                tags=["communities"],
+            ),
+            "post": _command(
+                "Apply for assistance (a school administrator)",
+                _body("NewApplication"),
+                201,
+                422,
+                tags=["communities"],
+            ),
+        },
+        "/assistance/{application_id}/assign": {
+            "parameters": [_APPLICATION_ID],
+            "post": _command(
+                "Assign a helper school; founds the assistance community (its id is answered)",
+                _body("Assignment"),
+                201,
+                404,
+                422,
+                tags=["communities"],
+            ),
+        },
+        "/assistance/{application_id}/decline": {
+            "parameters": [_APPLICATION_ID],
+            "post": _command(
+                "Decline an application, with a reason",
+                _body("Reason"),
+                200,
+                404,
+                422,
+                tags=["communities"],
+            ),
+        },
+        "/settings/community-types": {
+            "get": _read(
+                "The bureau's community types", _list_of("CommunityType"), tags=["settings"]
+            ),
+            "put": _command(
+                "Rename or add a community type, with its rules",
+                _body("CommunityType"),
+                200,
+                422,
+                tags=["settings"],
+            ),
+        },
+        "/settings/plan-years/{year}": {
+            "parameters": [_YEAR],
+            "get": _read(
+                "A plan year's checkpoints, default targets and limits",
+                _ref("PlanYear"),
+                403,
+                tags=["settings"],
+            ),
+            "put": _command(
+                "Set a plan year's checkpoints, default targets and limits",
+                _body("PlanYear"),
+                200,
+                422,
+                tags=["settings"],
+            ),
+        },
+    }
+)
+DOCUMENT["components"]["schemas"].update(
+    {
+        "CommunityItem": _open(
+            ["community", "percent", "status"],
+            community=_ref("CommunityRow"),
+            type_name=_STRING,
+            owner_name=_STRING,
+            core_school=_STRING,
+            members={"type": "array", "items": _STRING},
+            percent={"type": "number", "nullable": True},
+            status=_STRING,
+        ),
+        "CommunityRow": _open(
+            ["id", "tenant_id", "name", "kind", "core_school_id"],
+            id=_UUID,
+            tenant_id=_UUID,
+            name=_STRING,
+            kind=_STRING,
+            core_school_id=_UUID,
+            founded_on=_DATE,
+            round_start_year={"type": "integer"},
+            round_end_year={"type": "integer"},
+        ),
+        "Community": _open(
+            ["community", "members", "plans"],
+            community=_ref("CommunityRow"),
+            members={"type": "array", "items": _OPEN},
+            plans={"type": "array", "items": _ref("Plan")},
+            percent={"type": "number", "nullable": True},
+            status=_STRING,
+        ),
+        "NewCommunity": _object(
+            [
+                "name",
+                "kind",
+                "core_school_id",
+                "founded_on",
+                "round_start_year",
+                "round_end_year",
+            ],
+            name=_STRING,
+            kind={**_STRING, "example": "fusion"},
+            core_school_id=_UUID,
+            founded_on=_DATE,
+            round_start_year={"type": "integer"},
+            round_end_year={"type": "integer"},
+            member_school_ids={"type": "array", "items": _UUID},
+        ),
+        "Admission": _object(["school_id", "on"], school_id=_UUID, on=_DATE),
+        "Leaving": _object(["on"], on=_DATE, reason=_STRING),
+        "Invitation": _object(
+            ["tenant_id", "school_code", "on"], tenant_id=_UUID, school_code=_STRING, on=_DATE
+        ),
+        "Reason": _object(["reason"], reason=_STRING),
+        "Comments": _object(["comments"], comments=_STRING),
+        "InvitationLine": _open(
+            ["community_id", "school_id", "joins_on"],
+            community_id=_UUID,
+            community_name=_STRING,
+            school_id=_UUID,
+            joins_on=_DATE,
+            school=_STRING,
+            from_bureau=_STRING,
+        ),
+        "Plan": _open(
+            ["id", "community_id", "year", "status", "version"],
+            id=_UUID,
+            community_id=_UUID,
+            year={"type": "integer"},
+            period_start=_DATE,
+            period_end=_DATE,
+            title=_STRING,
+            status={**_STRING, "enum": ["draft", "submitted", "returned", "approved"]},
+            version={"type": "integer"},
+            tasks={"type": "array", "items": _TASK},
+            draft_tasks={"type": "array", "items": _TASK},
+        ),
+        "NewPlan": _object(
+            ["year", "period_start", "period_end", "tasks"],
+            year={"type": "integer"},
+            period_start=_DATE,
+            period_end=_DATE,
+            title=_STRING,
+            tasks={"type": "array", "items": _TASK},
+        ),
+        "Tasks": _object(["tasks"], tasks={"type": "array", "items": _TASK}),
+        "Activity": _open(
+            ["id", "community_id", "school_id", "kind", "occurred_on", "recorded_at"],
+            id=_UUID,
+            community_id=_UUID,
+            school_id=_UUID,
+            kind=_STRING,
+            title=_STRING,
+            occurred_on=_DATE,
+            recorded_at=_TIME,
+            counted={"type": "boolean"},
+            withdrawn={"type": "boolean"},
+        ),
+        "NewActivity": _object(
+            ["kind", "title", "occurred_on"],
+            kind=_TASK["properties"]["kind"],
+            title=_STRING,
+            occurred_on=_DATE,
+            participant_ids={"type": "array", "items": _UUID},
+            details={
+                "type": "object",
+                "additionalProperties": True,
+                "description": (
+                    "The kind's own details: a shadow placement's teacher_id, host_school_id, "
+                    "starts_on, ends_on; a student exchange's exchange_kind and student_count; "
+                    "a research output's level, title and link"
+                ),
+            },
+        ),
+        "Completion": _object(["ended_on"], ended_on=_DATE),
+        "CommunityFigures": _open(
+            ["community", "as_of", "percent", "status", "tasks", "checkpoints"],
+            community=_ref("CommunityRow"),
+            as_of=_DATE,
+            percent={"type": "number", "nullable": True},
+            required_now={"type": "number", "nullable": True},
+            status=_STRING,
+            tasks={"type": "array", "items": _OPEN},
+            checkpoints={"type": "array", "items": _OPEN},
+            forecast={**_OPEN, "nullable": True},
+            amendments={"type": "array", "items": _OPEN},
+            history={
+                "type": "array",
+                "items": _object(["day", "percent"], day=_DATE, percent={"type": "number"}),
+            },
+        ),
+        "DrillDown": _open(
+            ["community", "as_of", "items"],
+            community=_ref("CommunityRow"),
+            as_of=_DATE,
+            task_kind={**_STRING, "nullable": True},
+            percent={"type": "number", "nullable": True},
+            items={
+                "type": "array",
+                "items": _open(
+                    ["visible", "occurred_on", "counts", "reason", "task_kind", "amount"],
+                    visible={
+                        "type": "boolean",
+                        "description": "False: a partner bureau's record, without its details",
+                    },
+                    occurred_on=_DATE,
+                    counts={"type": "boolean"},
+                    reason={**_STRING, "description": "Why it does not count (empty if it does)"},
+                    task_kind=_STRING,
+                    amount={"type": "integer"},
+                    title=_STRING,
+                    school=_STRING,
+                    actor=_STRING,
+                    recorded_at={**_TIME, "nullable": True},
+                    late={"type": "boolean"},
+                ),
+            },
+        ),
+        "SealRequest": _object(
+            ["year", "quarter"], year={"type": "integer"}, quarter={"type": "integer"}
+        ),
+        "Seal": _open(
+            ["year", "quarter", "due", "sealed_at"],
+            year={"type": "integer"},
+            quarter={"type": "integer"},
+            due=_DATE,
+            sealed_at=_TIME,
+            figures={"type": "array", "items": _OPEN},
+        ),
+        "YearReport": _open(
+            ["year", "quarters"],
+            tenant_name=_STRING,
+            year={"type": "integer"},
+            quarters={"type": "array", "items": _OPEN},
+        ),
+        "Application": _open(
+            ["id", "school_id", "needs", "status"],
+            id=_UUID,
+            school_id=_UUID,
+            needs=_STRING,
+            status=_STRING,
+            helper_school_id={**_UUID, "nullable": True},
+            community_id={**_UUID, "nullable": True},
+        ),
+        "NewApplication": _object(
+            ["needs"], needs=_STRING, subjects={"type": "array", "items": _STRING}
+        ),
+        "Assignment": _object(
+            ["helper_school_id", "founded_on", "round_start_year", "round_end_year"],
+            helper_school_id=_UUID,
+            founded_on=_DATE,
+            round_start_year={"type": "integer"},
+            round_end_year={"type": "integer"},
+        ),
+        "CommunityType": _object(
+            ["key", "name"],
+            key=_STRING,
+            name=_STRING,
+            max_schools={"type": "integer", "nullable": True},
+        ),
+        "PlanYear": _object(
+            [
+                "year",
+                "checkpoints",
+                "targets",
+                "plan_deadline",
+                "shadow_placement_days",
+                "mentor_max_mentees",
+            ],
+            year={"type": "integer"},
+            checkpoints={
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["due", "required"],
+                    "properties": {
+                        "due": _DATE,
+                        "required": {"type": "number", "description": "A fraction: 0.4 = 40%"},
+                    },
+                },
+            },
+            targets={
+                "type": "object",
+                "additionalProperties": {"type": "integer"},
+                "description": "Default target per task kind",
+            },
+            plan_deadline=_DATE,
+            shadow_placement_days={"type": "integer"},
+            mentor_max_mentees={"type": "integer"},
+        ),
+    }
+)
+
+
 @bp.get("/openapi.json", endpoint="openapi_document")
 def openapi_document() -> ResponseReturnValue:
     return jsonify(DOCUMENT)

@@ -23,8 +23,12 @@ class Settings:
     password_memory_cost: int
     #: How long a projection worker's lease outlives the worker if it dies without releasing it.
     lease_ttl_seconds: float = 15.0
-    #: Prefix of every Redis key (leases, rate limits), so deployments can share one Redis.
+    #: Prefix of every Redis key (leases, rate limits, cached figures), so deployments can share
+    #: one Redis.
     redis_prefix: str = "jgt:"
+
+    #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted.
+    proxy_hops: int = 0
 
     @property
     def is_sqlite(self) -> bool:
@@ -60,6 +64,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             else database_url.startswith("sqlite")
         ),
         login_attempts=int(env.get("JGT_LOGIN_ATTEMPTS", "5")),
+        proxy_hops=int(env.get("JGT_PROXY_HOPS", "0")),
         login_window_seconds=int(env.get("JGT_LOGIN_WINDOW_SECONDS", "300")),
         read_your_writes_timeout=float(env.get("JGT_READ_YOUR_WRITES_TIMEOUT", "3.0")),
         password_time_cost=int(env.get("JGT_PASSWORD_TIME_COST", "2")),

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from infra.settings import Settings, load_settings
 from infra.wiring import Runtime, build_runtime
@@ -19,6 +20,12 @@ def create_app(
 ) -> Flask:
     settings = settings or (runtime.settings if runtime else load_settings())
     app = Flask(__name__)
+    if settings.proxy_hops:
+        # Behind a reverse proxy the client's address is in X-Forwarded-For: the sign-in limits
+        # must count each client, not the proxy.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
+        )
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,

@@ -18,9 +18,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required, login_user, logout_user
 
 from services.errors import DomainError
-from web.current import SessionUser, actor, runtime, services, settle
+from web.current import SessionUser, actor, services, settle
 from web.extensions import login_manager
 from web.i18n import LANGUAGES, bilingual
+from web.signin import attempt_sign_in
 
 bp = Blueprint("auth", __name__)
 login_manager.login_view = "auth.login"
@@ -51,19 +52,17 @@ def login() -> ResponseReturnValue:
         return render_template("login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "").strip().lower()
     password = request.form.get("password", "")
-    limiter = runtime().rate_limiter
-    keys = [f"login:user:{username}", f"login:ip:{request.remote_addr}"]
-    if not all([limiter.hit(key) for key in keys]):  # noqa: C419 (count every key, no short-circuit)
-        wait = max(limiter.retry_after(key) for key in keys)
+    attempt = attempt_sign_in(username, password, request.remote_addr)
+    if attempt.retry_after:
+        wait = attempt.retry_after
         message = bilingual(
             f"尝试次数过多，请{wait}秒后再试 / Too many attempts; try again in {wait} s"
         )
         return render_template("login.html", error=message, username=username), 429
-    found = services().people.authenticate(username, password)
+    found = attempt.actor
     if found is None:
         message = bilingual("登录名或密码不正确 / Wrong login name or password")
         return render_template("login.html", error=message, username=username), 401
-    limiter.reset(keys[0])
     session.clear()  # a fresh session on sign-in: no fixation
     login_user(SessionUser(found))
     return redirect(_safe_next(request.form.get("next")))

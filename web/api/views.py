@@ -22,7 +22,8 @@ from web.api.base import (
     optional_query_time,
     optional_query_uuid,
 )
-from web.current import parse_id, runtime, services
+from web.current import parse_id, services
+from web.signin import attempt_sign_in
 
 #: Roles the school staff endpoint grants; bureau roles belong to no school.
 SCHOOL_STAFF_ROLES = frozenset({Role.TEACHER, Role.SCHOOL_ADMIN})
@@ -39,22 +40,20 @@ def issue_token_for_password() -> ResponseReturnValue:
     fields = body()
     username = fields.text("username").strip().lower()
     password = fields.text("password")
-    # The same limits, and the same keys, as the sign-in page: one budget per name and per address.
-    limiter = runtime().rate_limiter
-    keys = [f"login:user:{username}", f"login:ip:{request.remote_addr}"]
-    if not all([limiter.hit(key) for key in keys]):  # noqa: C419 (count every key, no short-circuit)
-        wait = max(limiter.retry_after(key) for key in keys)
+    # The same limits, and the same keys, as the sign-in page.
+    attempt = attempt_sign_in(username, password, request.remote_addr)
+    if attempt.retry_after:
+        wait = attempt.retry_after
         response = error_response(
             429, f"尝试次数过多，请{wait}秒后再试 / Too many attempts; try again in {wait} s"
         )
         response.headers["Retry-After"] = str(wait)
         return response
-    found = services().people.authenticate(username, password)
+    found = attempt.actor
     if found is None or found.user_id is None:
         response = error_response(401, "登录名或密码不正确 / Wrong login name or password")
         response.headers["WWW-Authenticate"] = 'Bearer realm="jgt"'
         return response
-    limiter.reset(keys[0])
     return {
         "token": issue_token(found.user_id),
         "token_type": "Bearer",

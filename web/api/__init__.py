@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 import web.api.communities
+import web.api.mentoring
 import web.api.openapi
 import web.api.views  # noqa: F401 (registers the endpoints on the blueprint)
 from web.api.base import bp

@@ -1276,6 +1276,233 @@ DOCUMENT["components"]["schemas"].update(
 )
 
 
+# Paired mentoring (web/api/mentoring.py) -----------------------------------------------------------
+
+_PAIR_ID = {"name": "pair_id", "in": "path", "required": True, "schema": _UUID}
+_RECORD_ID = {"name": "record_id", "in": "path", "required": True, "schema": _STRING}
+_PRIVATE = " Only the mentor, the mentee and their two school admins receive it."
+
+DOCUMENT["tags"].append({"name": "mentoring"})
+DOCUMENT["paths"].update(
+    {
+        "/mentoring/me": {
+            "get": _read(
+                "The signed-in teacher's pairs, and the records awaiting their answer",
+                _ref("MyMentoring"),
+                tags=["mentoring"],
+            )
+        },
+        "/communities/{community_id}/pairs": {
+            "parameters": [_COMMUNITY_ID],
+            "get": _read(
+                "Each pair of the community: counts, kinds and hours, never the content",
+                _list_of("PairSummary"),
+                404,
+                tags=["mentoring"],
+            ),
+            "post": _command(
+                "Pair a mentor with a mentee (the core school's administrator)",
+                _body("NewPair"),
+                201,
+                404,
+                422,
+                tags=["mentoring"],
+            ),
+        },
+        "/schools/{school_id}/pairs": {
+            "parameters": [_SCHOOL_ID],
+            "get": _read(
+                "The school's pairs (its administrator)",
+                _list_of("PairSummary"),
+                403,
+                404,
+                tags=["mentoring"],
+            ),
+        },
+        "/pairs/{pair_id}": {
+            "parameters": [_PAIR_ID],
+            "get": _read(
+                "A pair and its records (content only for the pair and their school admins)",
+                _ref("PairDetail"),
+                404,
+                tags=["mentoring"],
+            ),
+        },
+        "/pairs/{pair_id}/records": {
+            "parameters": [_PAIR_ID],
+            "post": _command(
+                "Record a mentoring activity (the mentor or the mentee); evidence as multipart",
+                {
+                    "required": True,
+                    "content": {
+                        JSON: {"schema": _ref("NewMentoringRecord")},
+                        "multipart/form-data": {
+                            "schema": _object(
+                                ["json"],
+                                json={
+                                    **_STRING,
+                                    "description": "The NewMentoringRecord object as JSON",
+                                },
+                                evidence={
+                                    "type": "array",
+                                    "items": {**_STRING, "format": "binary"},
+                                },
+                            )
+                        },
+                    },
+                },
+                201,
+                404,
+                422,
+                tags=["mentoring"],
+            ),
+        },
+        "/pairs/{pair_id}/records/{record_id}/confirm": {
+            "parameters": [_PAIR_ID, _RECORD_ID],
+            "post": _command(
+                "The other side confirms a record (twice is the same as once)",
+                None,
+                200,
+                404,
+                422,
+                tags=["mentoring"],
+            ),
+        },
+        "/pairs/{pair_id}/records/{record_id}/dispute": {
+            "parameters": [_PAIR_ID, _RECORD_ID],
+            "post": _command(
+                "The other side disputes a record, with a comment",
+                _body("Dispute"),
+                200,
+                404,
+                422,
+                tags=["mentoring"],
+            ),
+        },
+        "/pairs/{pair_id}/end": {
+            "parameters": [_PAIR_ID],
+            "post": _command(
+                "End a pairing early, with a reason (a school administrator)",
+                _body("PairEnd"),
+                200,
+                404,
+                422,
+                tags=["mentoring"],
+            ),
+        },
+    }
+)
+DOCUMENT["components"]["schemas"].update(
+    {
+        "NewPair": _object(
+            ["mentor_id", "mentee_id", "paired_on", "ends_on"],
+            mentor_id=_UUID,
+            mentee_id=_UUID,
+            paired_on={**_DATE, "description": "The pairing ceremony (结对仪式)"},
+            ends_on=_DATE,
+        ),
+        "Pair": _object(
+            [
+                "id",
+                "community_id",
+                "mentor_id",
+                "mentee_id",
+                "mentor_school_id",
+                "mentee_school_id",
+                "paired_on",
+                "ends_on",
+            ],
+            id=_UUID,
+            tenant_id=_UUID,
+            community_id=_UUID,
+            mentor_id=_UUID,
+            mentee_id=_UUID,
+            mentor_school_id=_UUID,
+            mentee_school_id=_UUID,
+            paired_on=_DATE,
+            ends_on=_DATE,
+            ended_on={**_DATE, "nullable": True},
+            end_reason={**_STRING, "description": "Why it ended early." + _PRIVATE},
+        ),
+        "PairSummary": _object(
+            ["pair", "confirmed", "pending", "disputed", "minutes", "target", "readable"],
+            pair=_ref("Pair"),
+            confirmed={"type": "integer", "description": "Confirmed records this year"},
+            pending={"type": "integer"},
+            disputed={"type": "integer"},
+            minutes={"type": "integer"},
+            hours={"type": "number"},
+            kinds={"type": "object", "additionalProperties": {"type": "integer"}},
+            target={"type": "integer"},
+            projected={"type": "integer", "description": "This year's count at the pace so far"},
+            awaiting_me={"type": "integer"},
+            mentor_name=_STRING,
+            mentee_name=_STRING,
+            mentor_school=_STRING,
+            mentee_school=_STRING,
+            community_name=_STRING,
+            my_side={**_STRING, "nullable": True},
+            readable={"type": "boolean", "description": "Whether the caller reads the content"},
+            may_end={"type": "boolean"},
+            active={"type": "boolean"},
+        ),
+        "MentoringRecord": _object(
+            ["pair_id", "record_id", "kind", "mode", "occurred_on", "minutes", "status"],
+            pair_id=_UUID,
+            record_id=_STRING,
+            kind=_STRING,
+            mode={**_STRING, "enum": ["online", "offline"]},
+            occurred_on=_DATE,
+            minutes={"type": "integer"},
+            recorded_by=_STRING,
+            status=_STRING,
+            recorded_at=_TIME,
+            confirmed_at={**_TIME, "nullable": True},
+            summary={**_STRING, "description": "What happened." + _PRIVATE},
+            evidence={
+                "type": "array",
+                "items": {"type": "object", "additionalProperties": True},
+                "description": "Evidence files (name, type, size, sha256)." + _PRIVATE,
+            },
+            dispute_comment={**_STRING, "description": "Why it was disputed." + _PRIVATE},
+        ),
+    }
+)
+_SUMMARY = DOCUMENT["components"]["schemas"]["PairSummary"]
+DOCUMENT["components"]["schemas"]["PairDetail"] = {
+    **_SUMMARY,
+    "required": [*_SUMMARY["required"], "records"],
+    "properties": {
+        **_SUMMARY["properties"],
+        "records": {"type": "array", "items": _ref("MentoringRecord")},
+    },
+}
+DOCUMENT["components"]["schemas"].update(
+    {
+        "MyMentoring": _object(
+            ["items", "awaiting"],
+            items={"type": "array", "items": _ref("PairSummary")},
+            awaiting={
+                "type": "array",
+                "items": _object(
+                    ["pair_id", "record"], pair_id=_UUID, record=_ref("MentoringRecord")
+                ),
+            },
+        ),
+        "NewMentoringRecord": _object(
+            ["kind", "mode", "occurred_on", "minutes"],
+            kind={**_STRING, "description": "observation (听课), critique (评课), …"},
+            mode={**_STRING, "enum": ["online", "offline"]},
+            occurred_on=_DATE,
+            minutes={"type": "integer", "minimum": 1},
+            summary=_STRING,
+        ),
+        "Dispute": _object(["comment"], comment=_STRING),
+        "PairEnd": _object(["on", "reason"], on=_DATE, reason=_STRING),
+    }
+)
+
+
 @bp.get("/openapi.json", endpoint="openapi_document")
 def openapi_document() -> ResponseReturnValue:
     return jsonify(DOCUMENT)

@@ -13,6 +13,7 @@ from domain.roles import Role
 from projections.communities import ActivityRow, CommunityRow
 from projections.directory import UserRow
 from services.actor import Actor, Done
+from services.clock import local_date
 from services.communities import (
     ActivityLine,
     CommunityAccess,
@@ -126,7 +127,7 @@ class ActivityService:
             participant_ids=participants,
             details=details,
             evidence=evidence,
-            today=now.date(),
+            today=local_date(now),
             actor_id=actor.user_id,
             occurred_at=now,
         )
@@ -159,7 +160,7 @@ class ActivityService:
         activity.complete_placement(
             ended_on=ended_on,
             required_days=year.shadow_placement_days,
-            today=now.date(),
+            today=local_date(now),
             actor_id=actor.user_id,
             occurred_at=now,
         )
@@ -245,7 +246,7 @@ class ActivityService:
             .plan_year(year)
             .shadow_placement_days,
             may_change=may_change(actor, row.school_id, row.actor_id) and not row.withdrawn,
-            today=self.ctx.clock().date(),
+            today=self.ctx.today(),
             withdrawn_because=next(
                 (
                     e.reason
@@ -266,7 +267,7 @@ class ActivityService:
         names = school_names(self.ctx, scope.stints)
         core = scope.community.core_school_id
         hosts = [core, *sorted(scope.current_members - {core}, key=lambda i: names.get(i, ""))]
-        today = self.ctx.clock().date()
+        today = self.ctx.today()
         return RecordForm(
             community=scope.community,
             kinds=tuple(ACTIVITY_KINDS),

@@ -541,7 +541,7 @@ class CommunityService:
         """The communities the actor sees (the bureau's and shared ones, or their school's)."""
         from services.progress import ProgressService  # progress builds on this module
 
-        as_of = self.ctx.clock().date()
+        as_of = self.ctx.today()
         figures = ProgressService(self.ctx).my_communities(actor, as_of=as_of)
         own_types = type_names(self.settings(actor))
         views = self.ctx.communities
@@ -599,7 +599,7 @@ class CommunityService:
         scope = scope_of(self.ctx, actor, community_id)
         community = scope.community
         owner = community.tenant_id
-        today = self.ctx.clock().date()
+        today = self.ctx.today()
         names = school_names(self.ctx, scope.stints)
         bureaus = {
             t: self._tenant_name(t) for t in {s.school_tenant_id for s in scope.stints} - {owner}
@@ -718,13 +718,13 @@ class CommunityService:
             may_apply=may_apply,
             may_decide=may_decide,
             schools=schools if may_decide else [],
-            today=self.ctx.clock().date(),
+            today=self.ctx.today(),
         )
 
     def settings_page(self, actor: Actor, year: int | None = None) -> SettingsPage:
         """The bureau's community types and one plan year's numbers (this year's by default)."""
         require_community(actor, CommunityAction.VIEW_DASHBOARD)
-        year = year or self.ctx.clock().date().year
+        year = year or self.ctx.today().year
         return SettingsPage(
             types=self.community_types(actor),
             year=self.plan_year(actor, year),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from projections.activity_feed import ActivityFeedView
 from projections.audit_log import AuditLogView
 from projections.communities import CommunitiesView
 from projections.directory import DirectoryView
 from projections.mentoring import MentoringView
-from services.clock import Clock, utc_now
+from services.clock import Clock, local_date, utc_now
 from services.evidence import BlobStore
 from services.passwords import PasswordHasher
 from services.platform import Platform
@@ -31,3 +32,7 @@ class Context:
     mentoring: MentoringView
     blobs: BlobStore
     clock: Clock = utc_now
+
+    def today(self) -> date:
+        """Today in the schools' own time (a UTC date is yesterday before 08:00 in Beijing)."""
+        return local_date(self.clock())

@@ -16,6 +16,7 @@ from projections.directory import SchoolRow
 from projections.mentoring import PairRow, RecordRow
 from services.activities import EvidenceFile
 from services.actor import Actor, Done
+from services.clock import local_date
 from services.communities import Scope, scope_of, tenant_settings
 from services.context import Context
 from services.errors import DomainError, Forbidden, NotFound
@@ -272,7 +273,7 @@ class MentoringService:
             minutes=minutes,
             summary=summary,
             evidence=evidence,
-            today=now.date(),
+            today=local_date(now),
             occurred_at=now,
         )
         return Done(pairing.id, self.ctx.platform.save_all(pairing))
@@ -395,7 +396,7 @@ class MentoringService:
         if actor.user_id is None:
             return []
         rows = self.ctx.mentoring.pairs(tenant_id=actor.tenant_id, user_id=actor.user_id)
-        return self._summaries(actor, rows, self.ctx.clock().date())
+        return self._summaries(actor, rows, self.ctx.today())
 
     def school_pairs(self, actor: Actor, school_id: UUID) -> list[PairSummary]:
         if self.ctx.directory.school(actor.tenant_id, school_id) is None:
@@ -403,7 +404,7 @@ class MentoringService:
         if not (actor.has(Role.SCHOOL_ADMIN) and actor.school_id == school_id):
             raise Forbidden("只有本校管理员可以查看 / Only this school's admin sees its pairs")
         rows = self.ctx.mentoring.pairs(tenant_id=actor.tenant_id, school_id=school_id)
-        return self._summaries(actor, rows, self.ctx.clock().date())
+        return self._summaries(actor, rows, self.ctx.today())
 
     def community_pairs(self, actor: Actor, community_id: UUID) -> list[PairSummary]:
         """Each pair's counts, kinds and hours — never the content — for the community and bureau."""
@@ -411,12 +412,12 @@ class MentoringService:
         rows = self.ctx.mentoring.pairs(
             tenant_id=scope.community.tenant_id, community_id=community_id
         )
-        return self._summaries(actor, rows, self.ctx.clock().date())
+        return self._summaries(actor, rows, self.ctx.today())
 
     def pair_detail(self, actor: Actor, pair_id: UUID) -> tuple[PairSummary, list[RecordRow], bool]:
         """The pair, its records and whether the actor reads their content (else counts only)."""
         _, row = self._pairing(actor, pair_id)
-        [summary] = self._summaries(actor, [row], self.ctx.clock().date())
+        [summary] = self._summaries(actor, [row], self.ctx.today())
         records = self.ctx.mentoring.records([pair_id])
         readable = may_read_mentoring_content(
             actor,
@@ -477,7 +478,7 @@ class MentoringService:
             awaiting=awaiting,
             communities=self._visible_communities(actor),
             school_id=actor.school_id if actor.has(Role.SCHOOL_ADMIN) else None,
-            today=self.ctx.clock().date(),
+            today=self.ctx.today(),
         )
 
     def school_page(self, actor: Actor, school_id: UUID) -> SchoolMentoring:
@@ -485,7 +486,7 @@ class MentoringService:
         pairs = self.school_pairs(actor, school_id)
         school = self.ctx.directory.school(actor.tenant_id, school_id)
         assert school is not None
-        today = self.ctx.clock().date()
+        today = self.ctx.today()
         pairing = []
         for row in self._visible_communities(actor):
             if row.core_school_id != school_id or row.tenant_id != actor.tenant_id:

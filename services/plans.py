@@ -192,7 +192,7 @@ class PlanService:
         scope = scope_of(self.ctx, actor, community_id)
         require_community(actor, CommunityAction.DRAFT_PLAN, **scope.policy())
         if year is None:
-            today = self.ctx.clock().date()
+            today = self.ctx.today()
             year = today.year - 1 if school_year and today.month < 9 else today.year
         start, end = plan_period(year, school_year=school_year)
         return DraftForm(

@@ -33,6 +33,7 @@ from domain.settings import Checkpoint, TenantSettings
 from projections.communities import CommunityRow, ContributionRow, PlanRow, SealRow, StintRow
 from services.activities import can_see_details
 from services.actor import Actor, Done
+from services.clock import local_date
 from services.communities import Scope, scope_of, tenant_settings
 from services.context import Context
 from services.errors import DomainError
@@ -389,7 +390,7 @@ class ProgressService:
             quarter=quarter,
             due=due,
             figures=[_sealed_figure(f) for f in own],
-            today=now.date(),
+            today=local_date(now),
             actor_id=actor.user_id,
             occurred_at=now,
         )

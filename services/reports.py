@@ -528,7 +528,7 @@ class ReportService:
         self.progress = progress or ProgressService(ctx)
 
     def today(self) -> date:
-        return self.ctx.clock().date()
+        return self.ctx.today()
 
     def _lines(
         self,

@@ -362,3 +362,28 @@ def test_an_assistance_application_becomes_an_assistance_community(
     assert dashboard[0].status == Status.NO_PLAN
     with pytest.raises(DomainError, match="已处理"):
         communities.decline_application(hn.admin, application, reason="x")
+
+
+def test_a_record_made_early_in_the_morning_in_beijing_is_for_that_day_not_the_next(
+    runtime: Runtime, two_bureaus: tuple[Bureau, Bureau], year: dict[str, object], set_clock: SetClock
+) -> None:
+    hn, _ = two_bureaus
+    community = year["community"]
+    assert isinstance(community, UUID)
+    # 07:30 on 12 May in Beijing is 23:30 on 11 May in UTC: "today" is the 12th for the school.
+    set_clock(datetime(2025, 5, 11, 23, 30, tzinfo=UTC))
+    runtime.services.activities.record(
+        hn.teacher,
+        community,
+        kind=TaskKind.DEMO_LESSON,
+        title="早读后送教",
+        occurred_on=date(2025, 5, 12),
+    )
+    with pytest.raises(DomainError, match="未来"):
+        runtime.services.activities.record(
+            hn.teacher,
+            community,
+            kind=TaskKind.DEMO_LESSON,
+            title="明天的课",
+            occurred_on=date(2025, 5, 13),
+        )

@@ -70,6 +70,12 @@ def _as_of() -> date | None:
         raise InvalidInput("as_of", "应为日期 YYYY-MM-DD / Must be a date YYYY-MM-DD") from exc
 
 
+def _year(raw: str) -> int:
+    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        raise InvalidInput("year", "应为年份 / Must be a year (2000–2100)")
+    return int(raw)
+
+
 def _today() -> date:
     return services().plans.ctx.clock().date()
 
@@ -511,9 +517,9 @@ def list_seals() -> ResponseReturnValue:
     return items(services().progress.seals(actor(), int(year) if year else None))
 
 
-@bp.get("/reports/<int:year>")
-def quarterly_report(year: int) -> ResponseReturnValue:
-    report = _reports().quarterly(actor(), year)
+@bp.get("/reports/<year>")
+def quarterly_report(year: str) -> ResponseReturnValue:
+    report = _reports().quarterly(actor(), _year(year))
     return {
         "tenant_name": report.tenant_name,
         "year": report.year,
@@ -616,13 +622,13 @@ def set_community_type() -> ResponseReturnValue:
     return done(result)
 
 
-@bp.get("/settings/plan-years/<int:year>")
-def get_plan_year(year: int) -> ResponseReturnValue:
-    return one(services().communities.settings_page(actor(), year).year)
+@bp.get("/settings/plan-years/<year>")
+def get_plan_year(year: str) -> ResponseReturnValue:
+    return one(services().communities.settings_page(actor(), _year(year)).year)
 
 
-@bp.put("/settings/plan-years/<int:year>")
-def set_plan_year(year: int) -> ResponseReturnValue:
+@bp.put("/settings/plan-years/<year>")
+def set_plan_year(year: str) -> ResponseReturnValue:
     fields = body()
     checkpoints = []
     for n, raw in enumerate(fields.objects("checkpoints")):
@@ -637,7 +643,7 @@ def set_plan_year(year: int) -> ResponseReturnValue:
     ):
         raise InvalidInput("targets", "应为任务类型到整数的对象 / Must map task kinds to integers")
     settings = PlanYearSettings(
-        year=year,
+        year=_year(year),
         checkpoints=sorted(checkpoints, key=lambda c: c.due),
         targets={str(k): int(v) for k, v in targets.items()},
         plan_deadline=_date(fields, "plan_deadline"),

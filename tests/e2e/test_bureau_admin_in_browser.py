@@ -7,64 +7,23 @@ downloaded: without /usr/bin/chromium the tests skip locally and fail in CI.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.services_available import IN_CI
+from tests.e2e.harness import (
+    PHONE,
+    chromium,
+    embedded_env,
+    need_chromium,
+    running,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DEMO_ADMIN, DEMO_PASSWORD = "hn-admin", "jgt-demo-2026"
-PHONE = {"width": 390, "height": 844}
-
-
-def need_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"Debian's chromium is not installed at {CHROMIUM} (run `make browser`)"
-    if IN_CI:
-        pytest.fail(f"{reason}, and in CI the browser tests must run")
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
-            return bool(json.load(response).get("status") == "ok")
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -72,46 +31,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``jgt demo`` on a free port with a var dir of its own; its base URL."""
     need_chromium()
     var_dir = tmp_path_factory.mktemp("demo-var")
-    port = free_port()
-    env = {**os.environ, "JGT_VAR_DIR": str(var_dir)}
-    for name in ("JGT_DATABASE_URL", "JGT_REDIS_URL", "JGT_EMBEDDED_PROJECTIONS"):
-        env.pop(name, None)
-    jgt = shutil.which("jgt", path=str(Path(sys.executable).parent)) or "jgt"
-    log_path = var_dir / "demo.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [jgt, "demo", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while not healthy(url):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"jgt demo did not start:\n{log_path.read_text()[-4000:]}")
-            time.sleep(0.3)
+    with running("demo", embedded_env(var_dir), var_dir) as url:
         yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=5)
 
 
 @pytest.fixture(scope="module")
 def browser(demo: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def sign_in(page: Page, base: str) -> None:

@@ -10,66 +10,30 @@ fails in CI.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import PASSWORD
-from tests.services_available import IN_CI
+from tests.e2e.harness import (
+    PHONE,
+    ROOT,
+    chromium,
+    embedded_env,
+    jgt,
+    need_chromium,
+    running,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 OFFICER = "hn-monitor"
-PHONE = {"width": 390, "height": 844}
-
-
-def need_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"Debian's chromium is not installed at {CHROMIUM} (run `make browser`)"
-    if IN_CI:
-        pytest.fail(f"{reason}, and in CI the browser tests must run")
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
-            return bool(json.load(response).get("status") == "ok")
-    except OSError:
-        return False
 
 
 @dataclass
@@ -85,11 +49,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """``jgt serve`` on a free port over a store seeded with the scripted year."""
     need_chromium()
     var_dir = tmp_path_factory.mktemp("dashboard-var")
-    env = {**os.environ, "JGT_VAR_DIR": str(var_dir), "JGT_EMBEDDED_PROJECTIONS": "true"}
-    for name in ("JGT_DATABASE_URL", "JGT_REDIS_URL"):
-        env.pop(name, None)
-    jgt = shutil.which("jgt", path=str(Path(sys.executable).parent)) or "jgt"
-    subprocess.run([jgt, "db", "init"], cwd=ROOT, env=env, check=True, capture_output=True)
+    env = embedded_env(var_dir, JGT_EMBEDDED_PROJECTIONS="true")
+    subprocess.run([jgt(), "db", "init"], cwd=ROOT, env=env, check=True, capture_output=True)
     seeded = subprocess.run(
         [sys.executable, "-W", "ignore", "-m", "tests.web_dashboard.scripted_year", str(var_dir)],
         cwd=ROOT,
@@ -99,42 +60,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         text=True,
     )
     fusion, collaboration, assistance = seeded.stdout.split()[-3:]
-    port = free_port()
-    log_path = var_dir / "serve.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [jgt, "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while not healthy(url):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"jgt serve did not start:\n{log_path.read_text()[-4000:]}")
-            time.sleep(0.3)
+    with running("serve", env, var_dir, timeout=120) as url:
         yield Served(url, fusion, collaboration, assistance)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=5)
 
 
 @pytest.fixture(scope="module")
 def browser(served: Served) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def sign_in(page: Page, base: str) -> None:

@@ -365,7 +365,10 @@ def test_an_assistance_application_becomes_an_assistance_community(
 
 
 def test_a_record_made_early_in_the_morning_in_beijing_is_for_that_day_not_the_next(
-    runtime: Runtime, two_bureaus: tuple[Bureau, Bureau], year: dict[str, object], set_clock: SetClock
+    runtime: Runtime,
+    two_bureaus: tuple[Bureau, Bureau],
+    year: dict[str, object],
+    set_clock: SetClock,
 ) -> None:
     hn, _ = two_bureaus
     community = year["community"]

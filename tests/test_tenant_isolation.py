@@ -535,7 +535,11 @@ def text_of(response: TestResponse) -> str:
     headers = "\n".join(
         f"{k}: {v}" for k, v in response.headers.items() if k.lower() not in _CLOCK_HEADERS
     )
-    return headers + "\n" + response.get_data().decode("utf-8", errors="replace")
+    body = response.get_data().decode("utf-8", errors="replace")
+    if response.is_json:
+        # Searched as decoded text: an escaped "\\u79d8" would hide a secret from the search.
+        body = json.dumps(response.get_json(silent=True), ensure_ascii=False)
+    return headers + "\n" + body
 
 
 def what_was_sent(world: World, method: str, url: str, a_ids: dict[str, str], n: int) -> str:

@@ -38,6 +38,8 @@ def create_app(
         BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "translations"),
     )
     app.config.update(config)
+    # The API answers in UTF-8 as it is: Chinese names stay readable to people and to searches.
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     if runtime is None:
         runtime = build_runtime(settings)

@@ -9,6 +9,7 @@ from typing import Any
 import redis
 
 from infra.blobs import FileBlobStore
+from infra.dashboard_cache import InProcessFiguresCache, RedisFiguresCache
 from infra.eventstore import datastore_of, open_platform
 from infra.leases import InProcessLease, Lease, RedisLease
 from infra.ratelimit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -28,7 +29,7 @@ from projections.directory import DirectoryProjection
 from projections.mentoring import MentoringProjection
 from services.activities import ActivityService
 from services.communities import CommunityService
-from services.context import Context
+from services.context import Context, FiguresCache
 from services.mentoring import MentoringService
 from services.organisation import OrganisationService
 from services.pages import PageQueries
@@ -146,6 +147,11 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         CommunitiesProjection(communities),
         MentoringProjection(mentoring),
     ]
+    client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
+    prefix = settings.redis_prefix
+    figures_cache: FiguresCache = (
+        RedisFiguresCache(client, prefix=f"{prefix}figures:") if client else InProcessFiguresCache()
+    )
     ctx = Context(
         platform=platform,
         directory=directory,
@@ -161,9 +167,9 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         communities=communities,
         mentoring=mentoring,
         blobs=FileBlobStore(settings.var_dir / "blobs"),
+        figures_cache=figures_cache,
+        communities_position=communities.position,
     )
-    client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
-    prefix = settings.redis_prefix
     lease: Lease = RedisLease(client, prefix=f"{prefix}lease:") if client else InProcessLease()
     limiter: RateLimiter = (
         RedisRateLimiter(

@@ -18,6 +18,7 @@ from domain.assistance import AssistanceApplication
 from domain.community import Community, Stint
 from domain.counting import Counted
 from domain.plan import Plan
+from domain.progress import Counted as CountedWork
 from domain.seal import QuarterSeal
 from projections.base import Projection
 
@@ -213,6 +214,13 @@ class CommunitiesView(ABC):
         task_kind: str | None = None,
         recorded_after: datetime | None = None,
     ) -> list[ContributionRow]: ...
+
+    @abstractmethod
+    def counted(
+        self, community_ids: list[UUID], *, up_to: date | None = None
+    ) -> dict[UUID, list[CountedWork]]:
+        """Per community, the contributions summed per school, task, unit and day: all that the
+        figures need (``domain.progress`` counts by day and membership, never by record)."""
 
     @abstractmethod
     def activities(

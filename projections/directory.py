@@ -100,6 +100,10 @@ class DirectoryView(ABC):
     def school(self, tenant_id: UUID, school_id: UUID) -> SchoolRow | None: ...
 
     @abstractmethod
+    def school_names(self, tenant_id: UUID) -> dict[UUID, str]:
+        """The names of the tenant's schools (nothing else: pages naming many schools)."""
+
+    @abstractmethod
     def classes(self, tenant_id: UUID, school_id: UUID) -> list[ClassRow]: ...
 
     @abstractmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, Protocol
 
 from projections.activity_feed import ActivityFeedView
 from projections.audit_log import AuditLogView
@@ -20,6 +21,19 @@ from services.platform import Platform
 WaitForPosition = Callable[[int], bool]
 
 
+class FiguresCache(Protocol):
+    """Figures computed before, each stored with the read model position it was computed at.
+
+    A value is returned only for the same key *and* position: every new event moves the
+    position, so nothing stale is ever served and nothing needs to expire for correctness
+    (``infra.dashboard_cache``: in this process, or in Redis shared by every web worker).
+    """
+
+    def get(self, key: str, position: int) -> Any | None: ...
+
+    def put(self, key: str, position: int, value: Any) -> None: ...
+
+
 @dataclass
 class Context:
     platform: Platform
@@ -32,6 +46,10 @@ class Context:
     mentoring: MentoringView
     blobs: BlobStore
     clock: Clock = utc_now
+    #: The bureau dashboard's figures, keyed by query and the communities view's position.
+    figures_cache: FiguresCache | None = None
+    #: The communities view's position (read before its figures are computed).
+    communities_position: Callable[[], int] | None = None
 
     def today(self) -> date:
         """Today in the schools' own time (a UTC date is yesterday before 08:00 in Beijing)."""

@@ -26,7 +26,6 @@ from domain.progress import (
     counts,
     done_for,
     forecast,
-    progress,
 )
 from domain.seal import QuarterSeal
 from domain.settings import Checkpoint, TenantSettings
@@ -152,8 +151,40 @@ def checkpoints_for(
     ]
 
 
-def _counted(rows: list[ContributionRow]) -> list[Counted]:
-    return [Counted(r.task_kind, r.school_id, r.occurred_on, r.amount, r.unit) for r in rows]
+def _counting(
+    plan: PlanRow, timeline: list[Stint], records: list[Counted], as_of: date
+) -> list[Counted]:
+    """The records that count by the as-of date, by the day each happened (sorted by day).
+
+    Whether a record counts depends only on the day it happened, so the records counting by any
+    earlier day are these, up to that day (``_progress_on``): filtered once, not once per day."""
+    return sorted(
+        counts(
+            records,
+            timeline,
+            period_start=plan.period_start,
+            period_end=plan.period_end,
+            as_of=as_of,
+        ),
+        key=lambda c: c.occurred_on,
+    )
+
+
+def _progress_on(tasks: list[Task], counting: list[Counted], day: date) -> Progress:
+    """``domain.progress.progress`` on a day up to the as-of date of ``counting``."""
+    so_far = [c for c in counting if c.occurred_on <= day]
+    return Progress(
+        as_of=day,
+        tasks=[TaskFigure(t.kind, done_for(t, so_far), t.target, t.weight, t.rule) for t in tasks],
+    )
+
+
+#: A seal with its figures by community id.
+IndexedSeal = tuple[SealRow, dict[str, dict[str, Any]]]
+
+
+def index_seals(seals: list[SealRow]) -> list[IndexedSeal]:
+    return [(seal, {str(f.get("community_id")): f for f in seal.figures}) for seal in seals]
 
 
 def figures_for(
@@ -161,27 +192,23 @@ def figures_for(
     community: CommunityRow,
     stints: list[StintRow],
     plans: list[PlanRow],
-    contributions: list[ContributionRow],
-    seals: list[SealRow],
+    counted: list[Counted],
+    late: list[ContributionRow],
+    seals: list[IndexedSeal],
     as_of: date,
     cache: SettingsCache | None = None,
 ) -> CommunityFigures:
+    """The figures of one community as of a date, from its work counted up to then (``counted``,
+    as ``views.counted`` sums it) and, for the amendments of sealed quarters, its contributions
+    recorded after the earliest of the ``seals`` (``late``)."""
     plan = plan_in_force(plans, as_of)
     if plan is None:
         return CommunityFigures(community, None, as_of, None)
     tasks = [Task.from_dict(t) for t in plan.tasks]
-    timeline = [s.stint() for s in stints]
-    counted = _counted(contributions)
+    counting = _counting(plan, [s.stint() for s in stints], counted, as_of)
 
-    def on(day: date, records: list[Counted] = counted) -> Progress:
-        return progress(
-            tasks,
-            records,
-            timeline,
-            period_start=plan.period_start,
-            period_end=plan.period_end,
-            as_of=day,
-        )
+    def on(day: date) -> Progress:
+        return _progress_on(tasks, counting, day)
 
     now = on(as_of)
     checkpoints = checkpoints_for(ctx, plan, cache)
@@ -191,19 +218,21 @@ def figures_for(
         now.ratio, period_start=plan.period_start, as_of=as_of, checkpoints=checkpoints
     )
     amendments = []
-    for seal in seals:
-        sealed = next((f for f in seal.figures if f.get("community_id") == str(community.id)), None)
+    for seal, sealed_figures in seals:
+        sealed = sealed_figures.get(str(community.id))
         if sealed is None or seal.due > as_of:
             continue
         if not plan.period_start <= seal.due <= plan.period_end:
             continue  # a seal of another plan year
-        late = sum(
-            1 for r in contributions if r.recorded_at > seal.sealed_at and r.occurred_on <= seal.due
+        late_records = sum(
+            1 for r in late if r.recorded_at > seal.sealed_at and r.occurred_on <= seal.due
         )
         now_percent = on(seal.due).percent
-        if late or now_percent != float(sealed["percent"]):
+        if late_records or now_percent != float(sealed["percent"]):
             amendments.append(
-                Amendment(seal.quarter, seal.due, float(sealed["percent"]), now_percent, late)
+                Amendment(
+                    seal.quarter, seal.due, float(sealed["percent"]), now_percent, late_records
+                )
             )
     return CommunityFigures(
         community=community,
@@ -249,36 +278,64 @@ class ProgressService:
         plans_by: dict[UUID, list[PlanRow]] = defaultdict(list)
         for plan in views.plans(ids):
             plans_by[plan.community_id].append(plan)
-        contributions_by: dict[UUID, list[ContributionRow]] = defaultdict(list)
-        for row in views.contributions(ids, up_to=as_of):
-            contributions_by[row.community_id].append(row)
-        seals_by_tenant: dict[UUID, list[SealRow]] = {}
+        counted_by = views.counted(ids, up_to=as_of)
+        seals_by_tenant = {
+            owner: index_seals(views.seals(owner))
+            for owner in {s.community.tenant_id for s in scopes}
+        }
+        # Amendments count the records entered after a seal: only those are read row by row.
+        sealed_at = [s.sealed_at for seals in seals_by_tenant.values() for s, _ in seals]
+        late_by: dict[UUID, list[ContributionRow]] = defaultdict(list)
+        if sealed_at:
+            for row in views.contributions(ids, up_to=as_of, recorded_after=min(sealed_at)):
+                late_by[row.community_id].append(row)
         cache: SettingsCache = {}
-        results = []
-        for scope in scopes:
-            owner = scope.community.tenant_id
-            if owner not in seals_by_tenant:
-                seals_by_tenant[owner] = views.seals(owner)
-            results.append(
-                figures_for(
-                    self.ctx,
-                    scope.community,
-                    scope.stints,
-                    plans_by[scope.id],
-                    contributions_by[scope.id],
-                    seals_by_tenant[owner],
-                    as_of,
-                    cache,
-                )
+        return [
+            figures_for(
+                self.ctx,
+                scope.community,
+                scope.stints,
+                plans_by[scope.id],
+                counted_by.get(scope.id, []),
+                late_by[scope.id],
+                seals_by_tenant[scope.community.tenant_id],
+                as_of,
+                cache,
             )
-        return results
+            for scope in scopes
+        ]
 
     def dashboard(
         self, actor: Actor, *, as_of: date, filters: DashboardFilter | None = None
     ) -> list[CommunityFigures]:
-        """Every community the bureau owns or shares, with its figures as of the date."""
+        """Every community the bureau owns or shares, with its figures as of the date.
+
+        Cached (``ctx.figures_cache``) per tenant, date and type and school filters, with the
+        communities view's position read *before* the figures are computed: they then reflect at
+        least every event up to that position, and the next event makes the next call compute
+        them again. The status filter is applied to the cached figures."""
         require_community(actor, CommunityAction.VIEW_DASHBOARD)
         filters = filters or DashboardFilter()
+        cache, position_now = self.ctx.figures_cache, self.ctx.communities_position
+        if cache is None or position_now is None:
+            figures = self._dashboard(actor, as_of, filters)
+        else:
+            key = f"dashboard:{actor.tenant_id}:{as_of.isoformat()}:{filters.kind or ''}:" + (
+                str(filters.school_id or "")
+            )
+            position = position_now()
+            found: list[CommunityFigures] | None = cache.get(key, position)
+            if found is None:
+                found = self._dashboard(actor, as_of, filters)
+                cache.put(key, position, found)
+            figures = list(found)  # callers get a list of their own
+        if filters.status:
+            figures = [f for f in figures if f.status == filters.status]
+        return figures
+
+    def _dashboard(
+        self, actor: Actor, as_of: date, filters: DashboardFilter
+    ) -> list[CommunityFigures]:
         views = self.ctx.communities
         rows = views.communities(actor.tenant_id)
         if filters.kind:
@@ -287,10 +344,7 @@ class ProgressService:
         scopes = [Scope(r, stints[r.id]) for r in rows]
         if filters.school_id:
             scopes = [s for s in scopes if filters.school_id in s.members]
-        figures = self._figures(scopes, actor, as_of)
-        if filters.status:
-            figures = [f for f in figures if f.status == filters.status]
-        return figures
+        return self._figures(scopes, actor, as_of)
 
     def my_communities(self, actor: Actor, *, as_of: date) -> list[CommunityFigures]:
         """The communities the actor's school belongs to (or all the bureau's, for bureau staff)."""
@@ -342,15 +396,26 @@ class ProgressService:
         stints = views.stints([r.id for r in rows])
         return self._histories([Scope(r, stints[r.id]) for r in rows], as_of)
 
+    def charts(
+        self, actor: Actor, scopes: list[Scope], *, as_of: date
+    ) -> dict[UUID, list[tuple[date, float]]]:
+        """``histories`` of communities whose rows and memberships the caller has read already
+        (a page of the dashboard): only those the actor may see."""
+        require_community(actor, CommunityAction.VIEW_DASHBOARD)
+        visible = [
+            s
+            for s in scopes
+            if community_allowed(actor, CommunityAction.VIEW, **s.policy())  # type: ignore[arg-type]
+        ]
+        return self._histories(visible, as_of)
+
     def _histories(self, scopes: list[Scope], as_of: date) -> dict[UUID, list[tuple[date, float]]]:
         views = self.ctx.communities
         ids = [s.id for s in scopes]
         plans_by: dict[UUID, list[PlanRow]] = defaultdict(list)
         for row in views.plans(ids):
             plans_by[row.community_id].append(row)
-        contributions_by: dict[UUID, list[ContributionRow]] = defaultdict(list)
-        for counted in views.contributions(ids, up_to=as_of):
-            contributions_by[counted.community_id].append(counted)
+        counted_by = views.counted(ids, up_to=as_of)
         result: dict[UUID, list[tuple[date, float]]] = {}
         cache: SettingsCache = {}
         for scope in scopes:
@@ -361,7 +426,7 @@ class ProgressService:
                 else history_points(
                     plan,
                     [s.stint() for s in scope.stints],
-                    contributions_by[scope.id],
+                    counted_by.get(scope.id, []),
                     as_of,
                     extra_days=[c.due for c in checkpoints_for(self.ctx, plan, cache)],
                 )
@@ -409,7 +474,7 @@ class ProgressService:
 def history_points(
     plan: PlanRow,
     timeline: list[Stint],
-    contributions: list[ContributionRow],
+    counted: list[Counted],
     as_of: date,
     *,
     extra_days: list[date] | None = None,
@@ -420,33 +485,13 @@ def history_points(
     if last < plan.period_start:
         return []
     tasks = [Task.from_dict(t) for t in plan.tasks]
-    # Whether a record counts depends only on the day it happened: filter once, then by day.
-    counting = sorted(
-        counts(
-            _counted(contributions),
-            timeline,
-            period_start=plan.period_start,
-            period_end=plan.period_end,
-            as_of=last,
-        ),
-        key=lambda c: c.occurred_on,
-    )
+    counting = _counting(plan, timeline, counted, last)
     days = {
         plan.period_start + timedelta(days=d) for d in range(0, (last - plan.period_start).days, 7)
     }
     days |= {d for d in extra_days or [] if plan.period_start <= d <= last}
     days.add(last)
-    points = []
-    for day in sorted(days):
-        so_far = [c for c in counting if c.occurred_on <= day]
-        figure = Progress(
-            as_of=day,
-            tasks=[
-                TaskFigure(t.kind, done_for(t, so_far), t.target, t.weight, t.rule) for t in tasks
-            ],
-        )
-        points.append((day, figure.percent))
-    return points
+    return [(day, _progress_on(tasks, counting, day).percent) for day in sorted(days)]
 
 
 def _sealed_figure(f: CommunityFigures) -> dict[str, Any]:

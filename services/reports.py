@@ -24,7 +24,7 @@ from domain.counting import TASK_KIND_NAMES
 from domain.settings import CommunityType
 from projections.communities import CommunityRow, SealRow, StintRow
 from services.actor import Actor
-from services.communities import tenant_settings
+from services.communities import Scope, tenant_settings
 from services.context import Context
 from services.errors import DomainError
 from services.policy import CommunityAction, community_allowed
@@ -464,8 +464,7 @@ class _Names:
     def schools_of(self, tenant_ids: set[UUID]) -> None:
         for tenant_id in tenant_ids - self._tenants:
             self._tenants.add(tenant_id)
-            for school in self.ctx.directory.schools(tenant_id):
-                self._schools[school.id] = school.name
+            self._schools.update(self.ctx.directory.school_names(tenant_id))
 
     def school(self, school_id: UUID) -> str:
         return self._schools.get(school_id, "—")
@@ -535,8 +534,11 @@ class ReportService:
         figures: list[CommunityFigures],
         names: _Names,
         histories: dict[UUID, list[tuple[date, float]]] | None = None,
+        *,
+        stints: dict[UUID, list[StintRow]] | None = None,
     ) -> list[CommunityLine]:
-        stints = self.ctx.communities.stints([f.community.id for f in figures])
+        if stints is None:
+            stints = self.ctx.communities.stints([f.community.id for f in figures])
         return [
             CommunityLine(
                 figures=f,
@@ -576,13 +578,22 @@ class ReportService:
         pages = max(1, math.ceil(len(matching) / PAGE_SIZE))
         page = min(max(page, 1), pages)
         shown = matching[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        histories = self.progress.histories(actor, [f.community.id for f in shown], as_of=as_of)
+        views = self.ctx.communities
+        shown_stints = views.stints([f.community.id for f in shown])
+        histories = self.progress.charts(
+            actor, [Scope(f.community, shown_stints[f.community.id]) for f in shown], as_of=as_of
+        )
         names = _Names(self.ctx)
-        lines = self._lines(shown, names, histories)
+        lines = self._lines(shown, names, histories, stints=shown_stints)
 
-        # The filters offer the schools of every community the bureau sees.
-        everyone = self.ctx.communities.communities(actor.tenant_id)
-        all_stints = self.ctx.communities.stints([c.id for c in everyone])
+        # The filters offer the schools of every community the bureau sees: without a type or
+        # school filter, those of the figures.
+        everyone = (
+            views.communities(actor.tenant_id)
+            if filters.kind or filters.school_id
+            else [f.community for f in figures]
+        )
+        all_stints = views.stints([c.id for c in everyone])
         names.schools_of({s.school_tenant_id for rows in all_stints.values() for s in rows})
         school_ids = {s.school_id for rows in all_stints.values() for s in rows}
         settings = tenant_settings(self.ctx, actor.tenant_id)

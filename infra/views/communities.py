@@ -19,13 +19,16 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    cast,
     delete,
+    func,
     or_,
     select,
     update,
 )
 from sqlalchemy.engine import Row
 
+from domain.progress import Counted as CountedWork
 from infra.views.base import SQLView, as_utc, metadata
 from projections.base import plain
 from projections.communities import (
@@ -236,6 +239,27 @@ def _application(r: Row[Any]) -> ApplicationRow:
         community_id=r.community_id,
         reason=r.reason,
     )
+
+
+def _text(column: Any) -> Any:
+    """A UUID column read as text, for ``_Ids`` (the same column name)."""
+    return cast(column, String).label(column.name)
+
+
+class _Ids:
+    """UUIDs from their text, each distinct one parsed once.
+
+    The dashboard's queries return tens of thousands of rows naming a few thousand communities
+    and schools; parsing a UUID per row and column costs more than the query itself."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, UUID] = {}
+
+    def __call__(self, text: str) -> UUID:
+        found = self._seen.get(text)
+        if found is None:
+            found = self._seen[text] = UUID(text)
+        return found
 
 
 class SQLCommunitiesView(SQLView, CommunitiesView):
@@ -473,17 +497,19 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
         found: dict[UUID, list[StintRow]] = {cid: [] for cid in community_ids}
         if not community_ids:
             return found
+        c = stints.c
         query = (
-            select(stints)
-            .where(stints.c.community_id.in_(community_ids))
-            .order_by(stints.c.joined_on, stints.c.id)
+            select(_text(c.community_id), _text(c.school_id), _text(c.school_tenant_id))
+            .add_columns(c.joined_on, c.left_on)
+            .where(c.community_id.in_(community_ids))
+            .order_by(c.joined_on, c.id)
         )
+        parsed = _Ids()
         with self.transaction(commit=False) as s:
-            for r in s.execute(query).all():
-                found[r.community_id].append(
-                    StintRow(
-                        r.community_id, r.school_id, r.school_tenant_id, r.joined_on, r.left_on
-                    )
+            for community_id, school_id, tenant_id, joined_on, left_on in s.execute(query).all():
+                community = parsed(community_id)
+                found[community].append(
+                    StintRow(community, parsed(school_id), parsed(tenant_id), joined_on, left_on)
                 )
         return found
 
@@ -547,6 +573,30 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
         query = query.order_by(contributions.c.occurred_on, contributions.c.position)
         with self.transaction(commit=False) as s:
             return [_contribution(r) for r in s.execute(query).all()]
+
+    def counted(
+        self, community_ids: list[UUID], *, up_to: date | None = None
+    ) -> dict[UUID, list[CountedWork]]:
+        found: dict[UUID, list[CountedWork]] = {cid: [] for cid in community_ids}
+        if not community_ids:
+            return found
+        c = contributions.c
+        community, school = _text(c.community_id), _text(c.school_id)
+        query = (
+            select(community, school, c.task_kind, c.unit, c.occurred_on, func.sum(c.amount))
+            .where(c.community_id.in_(community_ids))
+            .group_by(community, school, c.task_kind, c.unit, c.occurred_on)
+        )
+        if up_to is not None:
+            query = query.where(c.occurred_on <= up_to)
+        parsed = _Ids()
+        with self.transaction(commit=False) as s:
+            rows = s.execute(query).all()
+        for community_id, school_id, task_kind, unit, occurred_on, amount in rows:
+            found[parsed(community_id)].append(
+                CountedWork(task_kind, parsed(school_id), occurred_on, int(amount), unit)
+            )
+        return found
 
     def activities(
         self, community_id: UUID, *, kind: str | None = None, limit: int = 100

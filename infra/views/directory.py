@@ -173,6 +173,11 @@ class SQLDirectoryView(SQLView, DirectoryView):
         found = self._schools(tenant_id, school_id)
         return found[0] if found else None
 
+    def school_names(self, tenant_id: UUID) -> dict[UUID, str]:
+        query = select(schools.c.id, schools.c.name).where(schools.c.tenant_id == tenant_id)
+        with self.transaction(commit=False) as s:
+            return dict(s.execute(query).tuples().all())
+
     def _schools(self, tenant_id: UUID, school_id: UUID | None) -> list[SchoolRow]:
         staff = (
             select(users.c.school_id, func.count().label("n"))

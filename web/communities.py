@@ -7,16 +7,13 @@ what (another bureau's ids and communities one may not see answer 404).
 
 from __future__ import annotations
 
-import io
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 from uuid import UUID
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from werkzeug.datastructures import MultiDict
@@ -28,9 +25,11 @@ from domain.settings import Checkpoint, PlanYearSettings
 from domain.user import SUBJECTS
 from services.actor import Done
 from services.errors import DomainError
-from services.evidence import ALLOWED_TYPES, MAX_EVIDENCE_BYTES, Upload
+from services.evidence import ALLOWED_TYPES, MAX_EVIDENCE_BYTES
 from web import labels
 from web.current import actor, parse_id, services, settle
+from web.evidence import send_evidence, uploaded
+from web.forms import form_date
 from web.i18n import bilingual
 
 bp = Blueprint("communities", __name__, url_prefix="/communities")
@@ -150,20 +149,6 @@ def _signed_in() -> None:
 # Parsing forms ------------------------------------------------------------------------------
 
 
-def _date(raw: str | None, what: str) -> date:
-    """A date from a form; ``what`` names the field as "中文 / English"."""
-    text = (raw or "").strip()
-    zh, en = what.split(" / ", 1)
-    if not text:
-        raise DomainError(f"请填写{zh} / Enter the {en}")
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise DomainError(
-            f"{zh}应为日期，如2025-03-31 / The {en} must be a date such as 2025-03-31"
-        ) from exc
-
-
 def _int(raw: str | None, what: str, *, default: int | None = None) -> int:
     text = (raw or "").strip()
     zh, en = what.split(" / ", 1)
@@ -239,7 +224,7 @@ def found() -> ResponseReturnValue:
             core_school_id=_chosen(
                 form.get("core_school_id"), "请选择核心校 / Choose the core school"
             ),
-            founded_on=_date(form.get("founded_on"), "成立日期 / founding date"),
+            founded_on=form_date(form.get("founded_on"), "成立日期 / founding date"),
             round_start_year=_int(form.get("round_start_year"), "起始学年 / first school year"),
             round_end_year=_int(form.get("round_end_year"), "结束学年 / last school year"),
             member_school_ids=[parse_id(s) for s in form.getlist("member_school_ids") if s],
@@ -281,7 +266,7 @@ def admit(community_id: str) -> ResponseReturnValue:
             me,
             cid,
             _chosen(form.get("school_id"), "请选择学校 / Choose a school"),
-            on=_date(form.get("on"), "加入日期 / joining date"),
+            on=form_date(form.get("on"), "加入日期 / joining date"),
         )
     except DomainError as exc:
         return _community_page(cid, errors=exc, failed="admit")
@@ -298,7 +283,7 @@ def release(community_id: str, school_id: str) -> ResponseReturnValue:
             me,
             cid,
             sid,
-            on=_date(form.get("on"), "退出日期 / leaving date"),
+            on=form_date(form.get("on"), "退出日期 / leaving date"),
             reason=form.get("reason", ""),
         )
     except DomainError as exc:
@@ -319,7 +304,7 @@ def invite(community_id: str) -> ResponseReturnValue:
             cid,
             tenant_id=_chosen(form.get("tenant_id"), "请选择教育局 / Choose the bureau"),
             school_code=form.get("school_code", ""),
-            on=_date(form.get("on"), "加入日期 / joining date"),
+            on=form_date(form.get("on"), "加入日期 / joining date"),
         )
     except DomainError as exc:
         return _community_page(cid, errors=exc, failed="invite")
@@ -448,8 +433,8 @@ def draft_plan(community_id: str) -> ResponseReturnValue:
             me,
             cid,
             year=_int(form.get("year"), "年度 / year"),
-            period_start=_date(form.get("period_start"), "开始日期 / start date"),
-            period_end=_date(form.get("period_end"), "结束日期 / end date"),
+            period_start=form_date(form.get("period_start"), "开始日期 / start date"),
+            period_end=form_date(form.get("period_end"), "结束日期 / end date"),
             title=form.get("title", ""),
             tasks=_tasks(form),
         )
@@ -542,14 +527,6 @@ def return_plan(plan_id: str) -> ResponseReturnValue:
 # Activities and their evidence --------------------------------------------------------------------
 
 
-def _uploads() -> list[Upload]:
-    return [
-        Upload(f.filename or "", f.mimetype or "", f.read())
-        for f in request.files.getlist("evidence")
-        if f.filename
-    ]
-
-
 def _details(kind: str, form: MultiDict[str, str]) -> tuple[date, dict[str, Any]]:
     """When it happened and the kind's own details (students only as a count, never names)."""
     details: dict[str, Any] = {}
@@ -557,17 +534,17 @@ def _details(kind: str, form: MultiDict[str, str]) -> tuple[date, dict[str, Any]
     if summary:
         details["summary"] = summary
     if kind == TaskKind.SHADOW_PLACEMENT:
-        starts_on = _date(form.get("starts_on"), "跟岗开始日期 / placement's start date")
+        starts_on = form_date(form.get("starts_on"), "跟岗开始日期 / placement's start date")
         details.update(
             teacher_id=_chosen(form.get("teacher_id"), "请选择跟岗教师 / Choose the teacher"),
             host_school_id=_chosen(
                 form.get("host_school_id"), "请选择跟岗学校 / Choose the host school"
             ),
             starts_on=starts_on,
-            ends_on=_date(form.get("ends_on"), "计划结束日期 / planned end date"),
+            ends_on=form_date(form.get("ends_on"), "计划结束日期 / planned end date"),
         )
         return starts_on, details
-    occurred_on = _date(form.get("occurred_on"), "活动日期 / date it happened")
+    occurred_on = form_date(form.get("occurred_on"), "活动日期 / date it happened")
     if kind == TaskKind.STUDENT_EXCHANGE:
         details["exchange_kind"] = form.get("exchange_kind", "").strip()
         details["student_count"] = _int(
@@ -613,7 +590,7 @@ def record(community_id: str) -> ResponseReturnValue:
             occurred_on=occurred_on,
             participant_ids=[parse_id(p) for p in form.getlist("participant_ids") if p],
             details=details,
-            uploads=_uploads(),
+            uploads=uploaded(),
         )
     except DomainError as exc:
         record_form = services().activities.record_form(me, cid)
@@ -648,7 +625,7 @@ def complete_placement(activity_id: str) -> ResponseReturnValue:
     me, aid = actor(), parse_id(activity_id)
     try:
         done = services().activities.complete_placement(
-            me, aid, ended_on=_date(request.form.get("ended_on"), "结束日期 / end date")
+            me, aid, ended_on=form_date(request.form.get("ended_on"), "结束日期 / end date")
         )
     except DomainError as exc:
         return _activity_page(aid, errors=exc, failed="complete")
@@ -659,7 +636,7 @@ def complete_placement(activity_id: str) -> ResponseReturnValue:
 def attach_evidence(activity_id: str) -> ResponseReturnValue:
     me, aid = actor(), parse_id(activity_id)
     try:
-        done = services().activities.attach_evidence(me, aid, _uploads())
+        done = services().activities.attach_evidence(me, aid, uploaded())
     except DomainError as exc:
         return _activity_page(aid, errors=exc, failed="evidence")
     return _done(
@@ -669,44 +646,10 @@ def attach_evidence(activity_id: str) -> ResponseReturnValue:
     )
 
 
-_UNSAFE = re.compile(r'[\\/:*?"<>|;\x00-\x1f\x7f]+')
-
-
-def download_name(name: str, content_type: str) -> str:
-    """A file name safe for Content-Disposition: no paths, quotes or control characters."""
-    base = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    base = _UNSAFE.sub("_", base).strip(" ._")[:120]
-    extension = ALLOWED_TYPES.get(content_type, "")
-    if not base:
-        base = "evidence" + extension
-    elif extension and not base.lower().endswith(extension):
-        base += extension
-    return base
-
-
-#: Shown in the browser (photos, PDF); anything else is downloaded.
-_INLINE = {"image/jpeg", "image/png", "application/pdf"}
-
-
 @bp.get("/activities/<activity_id>/evidence/<sha256>")
 def evidence(activity_id: str, sha256: str) -> ResponseReturnValue:
     found = services().activities.evidence(actor(), parse_id(activity_id), sha256)
-    response = send_file(io.BytesIO(found.data), mimetype=found.content_type, max_age=0)
-    inline = found.content_type in _INLINE and "download" not in request.args
-    response.headers["Content-Disposition"] = content_disposition(
-        "inline" if inline else "attachment", download_name(found.name, found.content_type)
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def content_disposition(kind: str, name: str) -> str:
-    """RFC 6266: a plain ASCII name for old clients, the real (UTF-8) name for the rest."""
-    extension = name.rsplit(".", 1)[-1] if "." in name else ""
-    plain = name if name.isascii() else f"evidence.{extension}" if extension else "evidence"
-    return f"{kind}; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return send_evidence(found)
 
 
 # Assistance applications (帮扶申请) ---------------------------------------------------------
@@ -748,7 +691,7 @@ def assign_helper(application_id: str) -> ResponseReturnValue:
             helper_school_id=_chosen(
                 form.get("helper_school_id"), "请选择帮扶学校 / Choose the helper school"
             ),
-            founded_on=_date(form.get("founded_on"), "成立日期 / founding date"),
+            founded_on=form_date(form.get("founded_on"), "成立日期 / founding date"),
             round_start_year=_int(form.get("round_start_year"), "起始学年 / first school year"),
             round_end_year=_int(form.get("round_end_year"), "结束学年 / last school year"),
         )
@@ -817,7 +760,9 @@ def _plan_year(year: int, form: MultiDict[str, str]) -> PlanYearSettings:
         if not due and not percent:
             continue
         required = _number(percent, "检查点比例 / checkpoint percentage", default=0)
-        checkpoints.append(Checkpoint(_date(due, "检查点日期 / checkpoint date"), required / 100))
+        checkpoints.append(
+            Checkpoint(form_date(due, "检查点日期 / checkpoint date"), required / 100)
+        )
     targets: dict[str, int] = {}
     for kind, label in TASK_KIND_NAMES.items():
         zh, en = label.split(" / ", 1)
@@ -826,7 +771,7 @@ def _plan_year(year: int, form: MultiDict[str, str]) -> PlanYearSettings:
         year=year,
         checkpoints=sorted(checkpoints, key=lambda c: c.due),
         targets=targets,
-        plan_deadline=_date(form.get("plan_deadline"), "计划提交截止日期 / plan deadline"),
+        plan_deadline=form_date(form.get("plan_deadline"), "计划提交截止日期 / plan deadline"),
         shadow_placement_days=_int(form.get("shadow_placement_days"), "跟岗天数 / placement days"),
         mentor_max_mentees=_int(form.get("mentor_max_mentees"), "导师带徒上限 / mentee limit"),
     )

@@ -8,23 +8,21 @@ service redacts it for everyone else, so a page cannot show what it never receiv
 
 from __future__ import annotations
 
-import io
-import re
-import unicodedata
-from datetime import date
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from werkzeug.datastructures import MultiDict
 
 from services.actor import Done
 from services.errors import DomainError, Forbidden
-from services.evidence import ALLOWED_TYPES, MAX_EVIDENCE_BYTES, Upload
+from services.evidence import MAX_EVIDENCE_BYTES
 from web import labels
 from web.current import actor, parse_id, services, settle
+from web.evidence import send_evidence, uploaded
+from web.forms import form_date
 from web.i18n import bilingual
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
@@ -98,20 +96,6 @@ def _signed_in() -> None:
 # Parsing forms ------------------------------------------------------------------------------
 
 
-def _date(raw: str | None, what: str) -> date:
-    """A date from a form; ``what`` names the field as "中文 / English"."""
-    text = (raw or "").strip()
-    zh, en = what.split(" / ", 1)
-    if not text:
-        raise DomainError(f"请填写{zh} / Enter the {en}")
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise DomainError(
-            f"{zh}应为日期，如2026-03-17 / The {en} must be a date such as 2026-03-17"
-        ) from exc
-
-
 def _chosen_id(raw: str | None, message: str) -> UUID:
     """An id chosen in a form (a radio button or a select); none chosen breaks a rule of the form."""
     text = (raw or "").strip()
@@ -138,15 +122,6 @@ def _choice(form: MultiDict[str, str], name: str, allowed: dict[str, str], what:
         zh, en = what.split(" / ", 1)
         raise DomainError(f"请选择{zh} / Choose the {en}")
     return value
-
-
-def _uploads() -> list[Upload]:
-    files = [f for f in request.files.getlist("evidence") if f.filename]
-    if len(files) > MAX_FILES:
-        raise DomainError(
-            f"每条记录最多上传{MAX_FILES}个文件 / At most {MAX_FILES} files per record"
-        )
-    return [Upload(f.filename or "", f.mimetype or "", f.read()) for f in files]
 
 
 def _done(done: Done, message: str, to: str) -> ResponseReturnValue:
@@ -180,10 +155,10 @@ def record() -> ResponseReturnValue:
             pair_id,
             kind=_choice(form, "kind", KINDS, "活动类型 / kind of activity"),
             mode=_choice(form, "mode", MODES, "线上或线下 / mode, online or offline"),
-            occurred_on=_date(form.get("occurred_on"), "活动日期 / date of the activity"),
+            occurred_on=form_date(form.get("occurred_on"), "活动日期 / date of the activity"),
             minutes=_minutes(form),
             summary=form.get("summary", ""),
-            uploads=_uploads(),
+            uploads=uploaded(MAX_FILES),
         )
     except DomainError as exc:
         return _home(422, errors=[bilingual(exc)], form=form, failed="record")
@@ -255,37 +230,10 @@ def dispute(pair_id: str, record_id: str) -> ResponseReturnValue:
     )
 
 
-_UNSAFE = re.compile(r'[\\/:*?"<>|;\x00-\x1f\x7f]+')
-#: Shown in the browser (photos, PDF); anything else is downloaded.
-_INLINE = {"image/jpeg", "image/png", "application/pdf"}
-
-
-def download_name(name: str, content_type: str) -> str:
-    """A file name safe for Content-Disposition: no paths, quotes or control characters."""
-    base = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    base = _UNSAFE.sub("_", base).strip(" ._")[:120]
-    extension = ALLOWED_TYPES.get(content_type, "")
-    if not base:
-        base = "evidence" + extension
-    elif extension and not base.lower().endswith(extension):
-        base += extension
-    return base
-
-
 @bp.get("/pairs/<pair_id>/records/<record_id>/evidence/<sha256>")
 def evidence(pair_id: str, record_id: str, sha256: str) -> ResponseReturnValue:
     found = services().mentoring.evidence(actor(), parse_id(pair_id), record_id, sha256)
-    response = send_file(
-        io.BytesIO(found.data),
-        mimetype=found.content_type,
-        as_attachment=found.content_type not in _INLINE or "download" in request.args,
-        download_name=download_name(found.name, found.content_type),
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_evidence(found)
 
 
 # A school's pairs, pairing and ending early ---------------------------------------------------
@@ -322,8 +270,8 @@ def pair_up(school_id: str) -> ResponseReturnValue:
             _chosen_id(community, "请选择教共体 / Choose the community"),
             mentor_id=_chosen_id(form.get("mentor_id"), "请选择导师 / Choose the mentor"),
             mentee_id=_chosen_id(form.get("mentee_id"), "请选择徒弟 / Choose the mentee"),
-            paired_on=_date(form.get("paired_on"), "结对日期 / pairing date"),
-            ends_on=_date(form.get("ends_on"), "结对期结束日期 / end of the pairing period"),
+            paired_on=form_date(form.get("paired_on"), "结对日期 / pairing date"),
+            ends_on=form_date(form.get("ends_on"), "结对期结束日期 / end of the pairing period"),
         )
     except DomainError as exc:
         return _school_page(
@@ -347,7 +295,7 @@ def end(pair_id: str) -> ResponseReturnValue:
         done = services().mentoring.end(
             me,
             pid,
-            on=_date(form.get("ended_on"), "结束日期 / end date"),
+            on=form_date(form.get("ended_on"), "结束日期 / end date"),
             reason=form.get("reason", ""),
         )
     except DomainError as exc:

@@ -13,7 +13,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from tests.web_communities.conftest import World, read
-from web.communities import download_name
+from web.evidence import download_name
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64 + b"photo of the research session"
 PDF = b"%PDF-1.4\n% minutes of the meeting\n"

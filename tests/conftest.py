@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -213,3 +214,17 @@ def two_bureaus(runtime: Runtime) -> tuple[Bureau, Bureau]:
     second = make_bureau(runtime, "yy", "余姚市教育局")
     runtime.catch_up()
     return first, second
+
+
+SetClock = Callable[[datetime], None]
+
+
+@pytest.fixture
+def set_clock(runtime: Runtime) -> SetClock:
+    """Set the services' clock: commands then happen, and "today" is, at the given moment."""
+    ctx = runtime.services.plans.ctx
+
+    def set_to(moment: datetime) -> None:
+        ctx.clock = lambda: moment
+
+    return set_to

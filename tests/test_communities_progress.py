@@ -5,7 +5,6 @@ The numbers are worked out by hand in the comments; the services must reach the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from uuid import UUID
 
@@ -18,19 +17,7 @@ from infra.wiring import Runtime
 from services.actor import Actor
 from services.errors import DomainError, Forbidden, NotFound
 from services.progress import DashboardFilter, Status
-from tests.conftest import PASSWORD, Bureau, actor_for
-
-SetClock = Callable[[datetime], None]
-
-
-@pytest.fixture
-def set_clock(runtime: Runtime) -> SetClock:
-    ctx = runtime.services.plans.ctx
-
-    def set_to(moment: datetime) -> None:
-        ctx.clock = lambda: moment
-
-    return set_to
+from tests.conftest import PASSWORD, Bureau, SetClock, actor_for
 
 
 def at(y: int, m: int, d: int) -> datetime:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
@@ -17,7 +16,7 @@ from infra.wiring import Runtime
 from projections.audit_log import AuditFilter
 from services.actor import Actor
 from services.errors import Forbidden, NotFound
-from tests.conftest import PASSWORD, Bureau, actor_for
+from tests.conftest import PASSWORD, Bureau, SetClock, actor_for
 
 NOW = datetime(2025, 3, 17, 15, 0, tzinfo=UTC)
 
@@ -146,16 +145,6 @@ def test_a_record_outside_the_pairing_or_in_the_future_is_refused() -> None:
 # Through the services ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def set_clock(runtime: Runtime) -> Callable[[datetime], None]:
-    ctx = runtime.services.plans.ctx
-
-    def set_to(moment: datetime) -> None:
-        ctx.clock = lambda: moment
-
-    return set_to
-
-
 def teacher(runtime: Runtime, bureau: Bureau, school: UUID, username: str) -> Actor:
     done = runtime.services.people.register_user(
         bureau.admin,
@@ -169,9 +158,7 @@ def teacher(runtime: Runtime, bureau: Bureau, school: UUID, username: str) -> Ac
 
 
 @pytest.fixture
-def community(
-    runtime: Runtime, two_bureaus: tuple[Bureau, Bureau], set_clock: Callable[[datetime], None]
-) -> UUID:
+def community(runtime: Runtime, two_bureaus: tuple[Bureau, Bureau], set_clock: SetClock) -> UUID:
     """The two schools of 海宁 in one community, with a 2025 plan: ≥5 confirmed per pair, 3 pairs."""
     hn, _ = two_bureaus
     set_clock(datetime(2025, 3, 1, 9, tzinfo=UTC))
@@ -206,7 +193,7 @@ def test_the_communitys_progress_moves_when_a_record_is_confirmed_not_when_it_is
     runtime: Runtime,
     two_bureaus: tuple[Bureau, Bureau],
     community: UUID,
-    set_clock: Callable[[datetime], None],
+    set_clock: SetClock,
 ) -> None:
     hn, _ = two_bureaus
     mentoring, progress = runtime.services.mentoring, runtime.services.progress
@@ -254,7 +241,7 @@ def test_the_bureau_and_the_community_see_counts_but_never_the_content(
     runtime: Runtime,
     two_bureaus: tuple[Bureau, Bureau],
     community: UUID,
-    set_clock: Callable[[datetime], None],
+    set_clock: SetClock,
 ) -> None:
     hn, yy = two_bureaus
     mentoring = runtime.services.mentoring
@@ -313,7 +300,7 @@ def test_a_pair_outside_the_community_is_refused_and_a_pair_survives_a_transfer(
     runtime: Runtime,
     two_bureaus: tuple[Bureau, Bureau],
     community: UUID,
-    set_clock: Callable[[datetime], None],
+    set_clock: SetClock,
 ) -> None:
     hn, _ = two_bureaus
     mentoring = runtime.services.mentoring

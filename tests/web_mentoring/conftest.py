@@ -64,7 +64,7 @@ def _user(runtime: Runtime, by: Actor, school: UUID, username: str, name: str, r
 def make_mentoring(runtime: Runtime) -> Mentoring:
     web = make_web(runtime)
     hn, services = web.hn, runtime.services
-    today = services.mentoring.ctx.clock().date()
+    today = services.mentoring.ctx.today()
     third = services.organisation.register_school(
         hn.admin, name="海宁市第三小学", code="hn-03", stage="primary", locality="rural"
     ).id

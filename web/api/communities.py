@@ -77,7 +77,7 @@ def _year(raw: str) -> int:
 
 
 def _today() -> date:
-    return services().plans.ctx.clock().date()
+    return services().plans.ctx.today()
 
 
 def _tasks(fields: Body) -> list[Task]:

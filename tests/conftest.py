@@ -208,6 +208,19 @@ def make_bureau(runtime: Runtime, prefix: str, name: str) -> Bureau:
     )
 
 
+def teacher_at(runtime: Runtime, bureau: Bureau, school_id: UUID, username: str) -> Actor:
+    """A new teacher at a school of the bureau, registered by its admin."""
+    done = runtime.services.people.register_user(
+        bureau.admin,
+        username=username,
+        display_name=username,
+        password=PASSWORD,
+        roles=[Role.TEACHER],
+        school_id=school_id,
+    )
+    return actor_for(runtime, done.id)
+
+
 @pytest.fixture
 def two_bureaus(runtime: Runtime) -> tuple[Bureau, Bureau]:
     first = make_bureau(runtime, "hn", "海宁市教育局")

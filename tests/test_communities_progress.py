@@ -12,28 +12,15 @@ import pytest
 
 from domain.counting import TaskKind
 from domain.plan import Task
-from domain.roles import Role
 from infra.wiring import Runtime
 from services.actor import Actor
 from services.errors import DomainError, Forbidden, NotFound
 from services.progress import DashboardFilter, Status
-from tests.conftest import PASSWORD, Bureau, SetClock, actor_for
+from tests.conftest import Bureau, SetClock, teacher_at
 
 
 def at(y: int, m: int, d: int) -> datetime:
     return datetime(y, m, d, 10, 0, tzinfo=UTC)
-
-
-def teacher_at(runtime: Runtime, bureau: Bureau, school_id: UUID, username: str) -> Actor:
-    done = runtime.services.people.register_user(
-        bureau.admin,
-        username=username,
-        display_name=username,
-        password=PASSWORD,
-        roles=[Role.TEACHER],
-        school_id=school_id,
-    )
-    return actor_for(runtime, done.id)
 
 
 @pytest.fixture

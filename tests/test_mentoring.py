@@ -11,12 +11,10 @@ from domain.base import DomainError
 from domain.counting import TaskKind
 from domain.mentoring import Mentor, Pairing
 from domain.plan import Rule, Task
-from domain.roles import Role
 from infra.wiring import Runtime
 from projections.audit_log import AuditFilter
-from services.actor import Actor
 from services.errors import Forbidden, NotFound
-from tests.conftest import PASSWORD, Bureau, SetClock, actor_for
+from tests.conftest import Bureau, SetClock, actor_for, teacher_at
 
 NOW = datetime(2025, 3, 17, 15, 0, tzinfo=UTC)
 
@@ -143,18 +141,6 @@ def test_a_record_outside_the_pairing_or_in_the_future_is_refused() -> None:
 
 
 # Through the services ---------------------------------------------------------------------
-
-
-def teacher(runtime: Runtime, bureau: Bureau, school: UUID, username: str) -> Actor:
-    done = runtime.services.people.register_user(
-        bureau.admin,
-        username=username,
-        display_name=username,
-        password=PASSWORD,
-        roles=[Role.TEACHER],
-        school_id=school,
-    )
-    return actor_for(runtime, done.id)
 
 
 @pytest.fixture
@@ -308,7 +294,7 @@ def test_a_pair_outside_the_community_is_refused_and_a_pair_survives_a_transfer(
     elsewhere = runtime.services.organisation.register_school(
         hn.admin, name="别的学校", code="HN-77", stage="primary", locality="urban"
     ).id
-    outsider = teacher(runtime, hn, elsewhere, "hn-elsewhere")
+    outsider = teacher_at(runtime, hn, elsewhere, "hn-elsewhere")
     assert hn.teacher.user_id is not None
     assert outsider.user_id is not None
     with pytest.raises(DomainError, match="不是该教共体成员"):
@@ -329,7 +315,7 @@ def test_a_pair_outside_the_community_is_refused_and_a_pair_survives_a_transfer(
             paired_on=date(2025, 3, 17),
             ends_on=date(2026, 3, 16),
         )
-    mentees = [teacher(runtime, hn, hn.other_school_id, f"hn-mentee{i}") for i in range(4)]
+    mentees = [teacher_at(runtime, hn, hn.other_school_id, f"hn-mentee{i}") for i in range(4)]
     for mentee in mentees[:3]:
         assert mentee.user_id is not None
         mentoring.pair(

@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import gc
 import json
-import logging
-import threading
 import zlib
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -31,50 +28,23 @@ from uuid import UUID
 import redis
 
 from domain.progress import CheckpointFigure, Forecast, Progress, TaskFigure
+from infra.position_cache import LocalCache, SharedCache
 from projections.communities import CommunityRow, PlanRow
 from services.progress import Amendment, CommunityFigures
-
-log = logging.getLogger(__name__)
 
 #: Changes whenever the encoding below changes, so that old values are never decoded.
 FORMAT = 1
 
 
-class InProcessFiguresCache:
-    """The latest value per key, with its position; at most ``max_figures`` figures in all (a
-    dashboard of 2,500 communities weighs 2,500), least recently used first out."""
+class InProcessFiguresCache(LocalCache):
+    """At most ``max_figures`` figures in all (a dashboard of 2,500 communities weighs 2,500)."""
 
     def __init__(self, max_figures: int = 10_000) -> None:
-        self.max_figures = max_figures
-        self._entries: OrderedDict[str, tuple[int, Any, int]] = OrderedDict()
-        self._weight = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: str, position: int) -> Any | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[0] != position:
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
-
-    def put(self, key: str, position: int, value: Any) -> None:
-        weight = len(value) if isinstance(value, list) else 1
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._weight -= old[2]
-            if weight > self.max_figures:
-                return
-            self._entries[key] = (position, value, weight)
-            self._weight += weight
-            while self._weight > self.max_figures:
-                _, (_, _, dropped) = self._entries.popitem(last=False)
-                self._weight -= dropped
+        super().__init__(max_figures, lambda value: len(value) if isinstance(value, list) else 1)
 
 
-class RedisFiguresCache:
-    """In Redis under ``prefix`` + key: the position, a newline, the figures as zlib'd JSON."""
+class RedisFiguresCache(SharedCache):
+    """The figures as zlib'd JSON (the encoding below), each worker keeping what it decoded."""
 
     def __init__(
         self,
@@ -84,40 +54,19 @@ class RedisFiguresCache:
         idle_seconds: int = 24 * 3600,
         local: InProcessFiguresCache | None = None,
     ) -> None:
-        self.client = client
-        self.prefix = f"{prefix}v{FORMAT}:"
-        self.idle_seconds = idle_seconds
-        self.local = local if local is not None else InProcessFiguresCache()
+        super().__init__(
+            client,
+            prefix=f"{prefix}v{FORMAT}:",
+            local=local if local is not None else InProcessFiguresCache(),
+            encode=encode_figures,
+            decode=_decode_without_collection,
+            idle_seconds=idle_seconds,
+        )
 
-    def get(self, key: str, position: int) -> Any | None:
-        found = self.local.get(key, position)
-        if found is not None:
-            return found
-        try:
-            raw: bytes | None = self.client.get(self.prefix + key)  # type: ignore[assignment]
-        except redis.RedisError:
-            log.warning("dashboard cache: Redis unavailable; computing", exc_info=True)
-            return None
-        if raw is None:
-            return None
-        head, _, body = raw.partition(b"\n")
-        if head != str(position).encode():
-            return None  # computed at another position: an event has arrived since (or not yet)
-        with _collection_paused():
-            value = decode_figures(body)
-        self.local.put(key, position, value)
-        return value
 
-    def put(self, key: str, position: int, value: Any) -> None:
-        self.local.put(key, position, value)
-        try:
-            self.client.set(
-                self.prefix + key,
-                str(position).encode() + b"\n" + encode_figures(value),
-                ex=self.idle_seconds,
-            )
-        except redis.RedisError:
-            log.warning("dashboard cache: Redis unavailable; not stored", exc_info=True)
+def _decode_without_collection(data: bytes) -> list[CommunityFigures]:
+    with _collection_paused():
+        return decode_figures(data)
 
 
 @contextmanager

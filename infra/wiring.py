@@ -12,6 +12,7 @@ from infra.blobs import FileBlobStore
 from infra.dashboard_cache import InProcessFiguresCache, RedisFiguresCache
 from infra.eventstore import datastore_of, open_platform
 from infra.leases import InProcessLease, Lease, RedisLease
+from infra.position_cache import LocalCache, SharedCache, page_cache
 from infra.ratelimit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
 from infra.runner import ProjectionRunner, Status, wait_for_position
 from infra.settings import Settings
@@ -66,6 +67,8 @@ class Runtime:
     lease: Lease
     rate_limiter: RateLimiter
     redis: redis.Redis | None = None
+    #: Rendered page parts keyed by query and view position (``infra.position_cache``).
+    pages: LocalCache | SharedCache = field(default_factory=lambda: page_cache(None))
     _threads: list[threading.Thread] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -198,4 +201,5 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         lease=lease,
         rate_limiter=limiter,
         redis=client,
+        pages=page_cache(client, prefix=f"{prefix}pages:"),
     )

@@ -27,7 +27,7 @@ from services.actor import Actor
 from services.communities import Scope, tenant_settings
 from services.context import Context
 from services.errors import DomainError
-from services.policy import CommunityAction, community_allowed
+from services.policy import CommunityAction, community_allowed, require_community
 from services.progress import (
     Amendment,
     CommunityFigures,
@@ -64,6 +64,8 @@ REPORT_COLUMNS = (
     "目标完成情况 / Target reached",
 )
 PAGE_SIZE = 50
+#: Up to this many member schools, the dashboard suggests their names in its school filter.
+SCHOOL_CHOICES = 300
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -192,6 +194,8 @@ class DashboardPage:
     as_of: date
     today: date
     filters: DashboardFilter
+    school_text: str  # the part of a member school's name searched for
+    school_name: str  # the school of ``filters.school_id``, if one is chosen
     counts: dict[str, int]  # per status, over the communities that match the type and school
     total: int
     matching: int  # communities that match every filter, status included
@@ -199,7 +203,8 @@ class DashboardPage:
     page: int
     pages: int
     kinds: list[CommunityType]
-    schools: list[tuple[UUID, str]]
+    #: The member schools' names to suggest while typing, unless there are too many.
+    schools: list[str]
     seals: list[SealRow]
     may_seal: bool
 
@@ -550,16 +555,35 @@ class ReportService:
             for f in figures
         ]
 
+    def dashboard_version(self, actor: Actor) -> int:
+        """What the dashboard's content is computed from: the communities view's position (it
+        moves with every stored event once the view has caught up). A page rendered after the
+        views reached it (``settled``) may be served again until it moves."""
+        require_community(actor, CommunityAction.VIEW_DASHBOARD)
+        position_now = self.ctx.communities_position
+        return position_now() if position_now is not None else 0
+
+    def settled(self, position: int) -> bool:
+        """Whether every view (names too, from the directory) has applied ``position`` (bounded)."""
+        return self.ctx.wait_for(position)
+
+    def may_seal(self, actor: Actor) -> bool:
+        return community_allowed(actor, CommunityAction.MANAGE)
+
     def dashboard(
         self,
         actor: Actor,
         *,
         as_of: date | None = None,
         filters: DashboardFilter | None = None,
+        school_text: str = "",
         page: int = 1,
     ) -> DashboardPage:
         """Every community of the bureau (and shared with it), counted per status, a page of them
-        with their charts, the filters' choices and the sealed quarters of the year."""
+        with their charts, the filters' choices and the sealed quarters of the year.
+
+        ``school_text`` keeps the communities with a member school (at any time) whose name
+        contains it; a district has thousands of schools, too many to choose from a list."""
         today = self.today()
         as_of = as_of or today
         filters = filters or DashboardFilter()
@@ -568,6 +592,17 @@ class ReportService:
             as_of=as_of,
             filters=DashboardFilter(kind=filters.kind, school_id=filters.school_id),
         )
+        views = self.ctx.communities
+        names = _Names(self.ctx)
+        all_stints = views.stints([f.community.id for f in figures])
+        names.schools_of({s.school_tenant_id for rows in all_stints.values() for s in rows})
+        school_ids = {s.school_id for rows in all_stints.values() for s in rows}
+        text = school_text.strip().casefold()
+        if text:
+            wanted = {i for i in school_ids if text in names.school(i).casefold()}
+            figures = [
+                f for f in figures if any(s.school_id in wanted for s in all_stints[f.community.id])
+            ]
         counts = Counter(f.status for f in figures)
         # Those that need attention first: behind, warning, on track, met, without a plan.
         urgency = {status: i for i, status in enumerate(ATTENTION)}
@@ -578,29 +613,18 @@ class ReportService:
         pages = max(1, math.ceil(len(matching) / PAGE_SIZE))
         page = min(max(page, 1), pages)
         shown = matching[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        views = self.ctx.communities
-        shown_stints = views.stints([f.community.id for f in shown])
+        shown_stints = {f.community.id: all_stints[f.community.id] for f in shown}
         histories = self.progress.charts(
             actor, [Scope(f.community, shown_stints[f.community.id]) for f in shown], as_of=as_of
         )
-        names = _Names(self.ctx)
         lines = self._lines(shown, names, histories, stints=shown_stints)
-
-        # The filters offer the schools of every community the bureau sees: without a type or
-        # school filter, those of the figures.
-        everyone = (
-            views.communities(actor.tenant_id)
-            if filters.kind or filters.school_id
-            else [f.community for f in figures]
-        )
-        all_stints = views.stints([c.id for c in everyone])
-        names.schools_of({s.school_tenant_id for rows in all_stints.values() for s in rows})
-        school_ids = {s.school_id for rows in all_stints.values() for s in rows}
         settings = tenant_settings(self.ctx, actor.tenant_id)
         return DashboardPage(
             as_of=as_of,
             today=today,
             filters=filters,
+            school_text=school_text.strip(),
+            school_name=names.school(filters.school_id) if filters.school_id else "",
             counts={status: counts.get(status, 0) for status in STATUSES},
             total=len(figures),
             matching=len(matching),
@@ -608,9 +632,11 @@ class ReportService:
             page=page,
             pages=pages,
             kinds=[settings.community_type(key) for key in settings.types],
-            schools=sorted(((i, names.school(i)) for i in school_ids), key=lambda s: s[1]),
+            schools=sorted(names.school(i) for i in school_ids)
+            if len(school_ids) <= SCHOOL_CHOICES
+            else [],
             seals=self.progress.seals(actor, as_of.year),
-            may_seal=community_allowed(actor, CommunityAction.MANAGE),
+            may_seal=self.may_seal(actor),
         )
 
     def mine(self, actor: Actor, *, as_of: date | None = None) -> MinePage:

@@ -6,7 +6,9 @@ the 民生实事 table all come from there. Charts are inline SVG drawn here fro
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,14 +17,16 @@ from uuid import UUID
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
+from markupsafe import Markup
 
 from domain.counting import TaskKind
 from services import reports as texts
+from services.actor import Actor
 from services.errors import DomainError
 from services.progress import DashboardFilter
 from services.reports import STATUS_NAMES, STATUSES, CommunityLine, ReportService
 from web import labels
-from web.current import actor, parse_id, services, settle
+from web.current import actor, parse_id, runtime, services, settle
 from web.i18n import bilingual, is_english
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -86,6 +90,13 @@ def _filters() -> DashboardFilter:
     )
 
 
+def _school_text() -> str:
+    text = request.args.get("school_q", "").strip()
+    if len(text) > 100:
+        abort(400)
+    return text
+
+
 def _page() -> int:
     raw = request.args.get("page", "1")
     return int(raw) if raw.isdigit() else 1
@@ -96,8 +107,59 @@ def _page() -> int:
 
 @bp.get("")
 def index() -> ResponseReturnValue:
-    page = reports().dashboard(actor(), as_of=_as_of(), filters=_filters(), page=_page())
-    return render_template("dashboard/index.html", page=page)
+    who = actor()
+    board = _board(
+        who, as_of=_as_of(), filters=_filters(), school_text=_school_text(), page=_page()
+    )
+    return render_template("dashboard/index.html", board=board, may_seal=reports().may_seal(who))
+
+
+@dataclass(frozen=True)
+class Board:
+    """The dashboard's content as rendered, with what the seal form beside it needs."""
+
+    html: Markup
+    as_of: date
+    sealed: list[int]  # the quarters of the as-of year already sealed
+
+
+def _board(
+    who: Actor, *, as_of: date | None, filters: DashboardFilter, school_text: str, page: int
+) -> Board:
+    """Rendered once per query and communities view position, then served from
+    ``runtime().pages`` until an event moves the position: a district's dashboard takes seconds
+    to compute and draw, and is read far more often than anything changes. Only a page drawn
+    after every view reached the position is kept (a school renamed meanwhile would otherwise be
+    shown under its old name until the next event)."""
+    service = reports()
+    position = service.dashboard_version(who)  # checks the permission on every request
+    today = service.today()
+    query = [
+        str(who.tenant_id),
+        is_english(),
+        today.isoformat(),
+        (as_of or today).isoformat(),
+        filters.kind,
+        str(filters.school_id or ""),
+        filters.status,
+        school_text,
+        page,
+    ]
+    key = "dashboard:" + hashlib.sha256(json.dumps(query).encode()).hexdigest()
+    cache = runtime().pages
+    found = cache.get(key, position)
+    if found is None:
+        settled = service.settled(position)
+        shown = service.dashboard(
+            who, as_of=as_of, filters=filters, school_text=school_text, page=page
+        )
+        html = render_template("dashboard/_board.html", page=shown)
+        found = [html, shown.as_of.isoformat(), [s.quarter for s in shown.seals]]
+        if settled:
+            cache.put(key, position, found)
+    html, day, sealed = found
+    # Our own template's output, escaped when it was rendered (Redis is as trusted as sessions).
+    return Board(Markup(html), date.fromisoformat(day), list(sealed))  # noqa: S704
 
 
 @bp.post("/seal")

@@ -18,7 +18,7 @@ import logging
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import redis
@@ -33,11 +33,11 @@ class LocalCache:
     def __init__(self, max_weight: int, weigh: Callable[[Any], int]) -> None:
         self.max_weight = max_weight
         self.weigh = weigh
-        self._entries: OrderedDict[str, tuple[int, Any, int]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[Hashable, Any, int]] = OrderedDict()
         self._weight = 0
         self._lock = threading.Lock()
 
-    def get(self, key: str, position: int) -> Any | None:
+    def get(self, key: str, position: Hashable) -> Any | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[0] != position:
@@ -45,7 +45,7 @@ class LocalCache:
             self._entries.move_to_end(key)
             return entry[1]
 
-    def put(self, key: str, position: int, value: Any) -> None:
+    def put(self, key: str, position: Hashable, value: Any) -> None:
         weight = self.weigh(value)
         with self._lock:
             old = self._entries.pop(key, None)
@@ -80,7 +80,7 @@ class SharedCache:
         self.decode = decode
         self.idle_seconds = idle_seconds
 
-    def get(self, key: str, position: int) -> Any | None:
+    def get(self, key: str, position: Hashable) -> Any | None:
         found = self.local.get(key, position)
         if found is not None:
             return found
@@ -98,7 +98,7 @@ class SharedCache:
         self.local.put(key, position, value)
         return value
 
-    def put(self, key: str, position: int, value: Any) -> None:
+    def put(self, key: str, position: Hashable, value: Any) -> None:
         self.local.put(key, position, value)
         try:
             self.client.set(

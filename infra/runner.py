@@ -55,6 +55,7 @@ class ProjectionRunner:
         holder: str | None = None,
         batch_size: int = 500,
         lease_ttl: float = 15.0,
+        on_advanced: Callable[[str, int], None] | None = None,
     ) -> None:
         self.platform = platform
         # A runner of its own: the handlers read ``position``, which the runner sets per event.
@@ -68,6 +69,9 @@ class ProjectionRunner:
         self.applied = 0  # events this runner applied (tests compare runners by it)
         self.conflicts = 0  # batches rolled back because another runner moved the view first
         self.caught_up = threading.Condition()
+        #: Told (view name, position) after each committed batch: this process's caches by
+        #: position learn of it at once (``infra.positions``).
+        self.on_advanced = on_advanced
 
     @property
     def name(self) -> str:
@@ -113,6 +117,8 @@ class ProjectionRunner:
             processed += len(notifications)
             self.applied += len(notifications)
             position = to_position
+            if self.on_advanced is not None:
+                self.on_advanced(self.name, position)
             with self.caught_up:
                 self.caught_up.notify_all()
         return processed

@@ -13,6 +13,7 @@ from infra.dashboard_cache import InProcessFiguresCache, RedisFiguresCache
 from infra.eventstore import datastore_of, open_platform
 from infra.leases import InProcessLease, Lease, RedisLease
 from infra.position_cache import LocalCache, SharedCache, page_cache
+from infra.positions import ViewPositions
 from infra.ratelimit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
 from infra.runner import ProjectionRunner, Status, wait_for_position
 from infra.settings import Settings
@@ -67,6 +68,7 @@ class Runtime:
     lease: Lease
     rate_limiter: RateLimiter
     redis: redis.Redis | None = None
+    positions: ViewPositions | None = None
     #: Rendered page parts keyed by query and view position (``infra.position_cache``).
     pages: LocalCache | SharedCache = field(default_factory=lambda: page_cache(None))
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -76,10 +78,18 @@ class Runtime:
         for projection in self.projections:
             if projection.name == name:
                 options = {"lease_ttl": self.settings.lease_ttl_seconds, **options}
+                if self.positions is not None:
+                    options.setdefault("on_advanced", self.positions.advanced)
                 return ProjectionRunner(
                     platform=self.platform, projection=projection, lease=self.lease, **options
                 )
         raise KeyError(f"未知投影 / no projection named {name!r}; known: {sorted(self.views)}")
+
+    def positions_of(self, view: str, at_least: int = 0) -> int:
+        """The view's position as this process knows it (``infra.positions``)."""
+        if self.positions is None:
+            return self.views[view].position()
+        return self.positions.of(view, at_least)
 
     def status(self) -> list[Status]:
         return [self.runner(name).status() for name in self.views]
@@ -155,6 +165,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
     figures_cache: FiguresCache = (
         RedisFiguresCache(client, prefix=f"{prefix}figures:") if client else InProcessFiguresCache()
     )
+    positions = ViewPositions({name: view.position for name, view in views.items()})
     ctx = Context(
         platform=platform,
         directory=directory,
@@ -171,7 +182,8 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         mentoring=mentoring,
         blobs=FileBlobStore(settings.var_dir / "blobs"),
         figures_cache=figures_cache,
-        communities_position=communities.position,
+        positions=positions,
+        actors=LocalCache(100_000, lambda _: 1),
     )
     lease: Lease = RedisLease(client, prefix=f"{prefix}lease:") if client else InProcessLease()
     limiter: RateLimiter = (
@@ -202,4 +214,5 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         rate_limiter=limiter,
         redis=client,
         pages=page_cache(client, prefix=f"{prefix}pages:"),
+        positions=positions,
     )

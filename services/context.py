@@ -21,8 +21,14 @@ from services.platform import Platform
 WaitForPosition = Callable[[int], bool]
 
 
+class Positions(Protocol):
+    """How far each view has got (``infra.positions``: re-read at most every 0.1 s)."""
+
+    def of(self, view: str, at_least: int = 0) -> int: ...
+
+
 class FiguresCache(Protocol):
-    """Figures computed before, each stored with the read model position it was computed at.
+    """Values computed before, each stored with the read model position it was computed at.
 
     A value is returned only for the same key *and* position: every new event moves the
     position, so nothing stale is ever served and nothing needs to expire for correctness
@@ -48,8 +54,10 @@ class Context:
     clock: Clock = utc_now
     #: The bureau dashboard's figures, keyed by query and the communities view's position.
     figures_cache: FiguresCache | None = None
-    #: The communities view's position (read before its figures are computed).
-    communities_position: Callable[[], int] | None = None
+    #: The views' positions (read before anything cached by them is computed).
+    positions: Positions | None = None
+    #: Signed-in actors, keyed by user and the directory view's position.
+    actors: FiguresCache | None = None
 
     def today(self) -> date:
         """Today in the schools' own time (a UTC date is yesterday before 08:00 in Beijing)."""

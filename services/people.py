@@ -220,8 +220,23 @@ class PeopleService:
             return None
         return actor_of(user)
 
-    def actor_for_session(self, user_id: UUID) -> Actor | None:
-        """The actor a session cookie stands for, from the directory (None if gone or inactive)."""
+    def actor_for_session(self, user_id: UUID, *, at_least: int = 0) -> Actor | None:
+        """The actor a session cookie (or token) stands for, from the directory (None if gone or
+        inactive). Asked on every request, so kept (``ctx.actors``) until the directory view
+        moves: a deactivation or a change of roles is applied by the next request after it."""
+        cache, positions = self.ctx.actors, self.ctx.positions
+        if cache is None or positions is None:
+            return self._actor_from_directory(user_id)
+        position = positions.of("directory", at_least)
+        key = str(user_id)
+        found: Actor | None = cache.get(key, position)
+        if found is None:
+            found = self._actor_from_directory(user_id)
+            if found is not None:
+                cache.put(key, position, found)
+        return found
+
+    def _actor_from_directory(self, user_id: UUID) -> Actor | None:
         row = self.ctx.directory.user_for_session(user_id)
         if row is None or not row.active:
             return None

@@ -316,14 +316,14 @@ class ProgressService:
         them again. The status filter is applied to the cached figures."""
         require_community(actor, CommunityAction.VIEW_DASHBOARD)
         filters = filters or DashboardFilter()
-        cache, position_now = self.ctx.figures_cache, self.ctx.communities_position
-        if cache is None or position_now is None:
+        cache, positions = self.ctx.figures_cache, self.ctx.positions
+        if cache is None or positions is None:
             figures = self._dashboard(actor, as_of, filters)
         else:
             key = f"dashboard:{actor.tenant_id}:{as_of.isoformat()}:{filters.kind or ''}:" + (
                 str(filters.school_id or "")
             )
-            position = position_now()
+            position = positions.of("communities")
             found: list[CommunityFigures] | None = cache.get(key, position)
             if found is None:
                 found = self._dashboard(actor, as_of, filters)

@@ -555,17 +555,20 @@ class ReportService:
             for f in figures
         ]
 
-    def dashboard_version(self, actor: Actor) -> int:
+    def dashboard_version(self, actor: Actor, *, at_least: int = 0) -> int:
         """What the dashboard's content is computed from: the communities view's position (it
-        moves with every stored event once the view has caught up). A page rendered after the
-        views reached it (``settled``) may be served again until it moves."""
+        moves with every stored event once the view has caught up), at least ``at_least`` (the
+        reader's own last write). A page rendered after the views reached it (``settled``) may
+        be served again until it moves."""
         require_community(actor, CommunityAction.VIEW_DASHBOARD)
-        position_now = self.ctx.communities_position
-        return position_now() if position_now is not None else 0
+        positions = self.ctx.positions
+        return positions.of("communities", at_least) if positions is not None else 0
 
     def settled(self, position: int) -> bool:
-        """Whether every view (names too, from the directory) has applied ``position`` (bounded)."""
-        return self.ctx.wait_for(position)
+        """Whether the names (from the directory view) are as recent as the communities view's
+        ``position``: then a page drawn now may be kept until that position moves."""
+        positions = self.ctx.positions
+        return positions is not None and positions.of("directory", position) >= position
 
     def may_seal(self, actor: Actor) -> bool:
         return community_allowed(actor, CommunityAction.MANAGE)

@@ -70,9 +70,7 @@ def count_computations(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> lis
 
 
 def position_of(runtime: Runtime) -> int:
-    position = runtime.services.progress.ctx.communities_position
-    assert position is not None
-    return position()
+    return runtime.services.progress.ctx.communities.position()
 
 
 def percent_of(figures: list[CommunityFigures], year: Year) -> float | None:

@@ -18,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required, login_user, logout_user
 
 from services.errors import DomainError
-from web.current import SessionUser, actor, services, settle
+from web.current import SessionUser, actor, seen, services, settle
 from web.extensions import login_manager
 from web.i18n import LANGUAGES, bilingual
 from web.signin import attempt_sign_in
@@ -31,7 +31,7 @@ login_manager.login_message = ""
 @login_manager.user_loader
 def load_user(user_id: str) -> SessionUser | None:
     try:
-        found = services().people.actor_for_session(UUID(user_id))
+        found = services().people.actor_for_session(UUID(user_id), at_least=seen())
     except ValueError:
         return None
     return SessionUser(found) if found else None

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import cast
 from uuid import UUID
 
-from flask import abort, current_app
+from flask import abort, current_app, session
 from flask_login import UserMixin, current_user
 
 from infra.wiring import Runtime, Services
 from services.actor import Actor
 from services.errors import NotFound
+
+SEEN = "seen"
 
 
 class SessionUser(UserMixin):
@@ -46,5 +48,15 @@ def parse_id(raw: str) -> UUID:
 
 
 def settle(position: int) -> None:
-    """Read-your-writes: the next page shows the command's result, waiting (bounded) for the views."""
+    """Read-your-writes: the next page shows the command's result, waiting (bounded) for the views.
+
+    The session keeps the position too: whichever worker serves the next request, nothing cached
+    from before it is shown to this user (``seen``)."""
     services().queries.wait_for(position)
+    session[SEEN] = max(seen(), position)
+
+
+def seen() -> int:
+    """The position of the signed-in user's own last write (0 if none in this session)."""
+    value = session.get(SEEN, 0)
+    return value if isinstance(value, int) else 0

@@ -26,8 +26,9 @@ from services.errors import DomainError
 from services.progress import DashboardFilter
 from services.reports import STATUS_NAMES, STATUSES, CommunityLine, ReportService
 from web import labels
-from web.current import actor, parse_id, runtime, services, settle
+from web.current import actor, parse_id, runtime, seen, services, settle
 from web.i18n import bilingual, is_english
+from web.page_cache import cached_page
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 labels.register(bp)
@@ -107,11 +108,18 @@ def _page() -> int:
 
 @bp.get("")
 def index() -> ResponseReturnValue:
-    who = actor()
-    board = _board(
-        who, as_of=_as_of(), filters=_filters(), school_text=_school_text(), page=_page()
-    )
-    return render_template("dashboard/index.html", board=board, may_seal=reports().may_seal(who))
+    who, service = actor(), reports()
+    as_of, filters, school_text, page = _as_of(), _filters(), _school_text(), _page()
+    position = service.dashboard_version(who, at_least=seen())  # checks the permission too
+    names = runtime().positions_of("directory", at_least=seen())  # the menu's name and roles
+
+    def draw() -> ResponseReturnValue:
+        board = _board(
+            who, position, as_of=as_of, filters=filters, school_text=school_text, page=page
+        )
+        return render_template("dashboard/index.html", board=board, may_seal=service.may_seal(who))
+
+    return cached_page((position, names), draw, service.today())
 
 
 @dataclass(frozen=True)
@@ -124,7 +132,13 @@ class Board:
 
 
 def _board(
-    who: Actor, *, as_of: date | None, filters: DashboardFilter, school_text: str, page: int
+    who: Actor,
+    position: int,
+    *,
+    as_of: date | None,
+    filters: DashboardFilter,
+    school_text: str,
+    page: int,
 ) -> Board:
     """Rendered once per query and communities view position, then served from
     ``runtime().pages`` until an event moves the position: a district's dashboard takes seconds
@@ -132,7 +146,6 @@ def _board(
     after every view reached the position is kept (a school renamed meanwhile would otherwise be
     shown under its old name until the next event)."""
     service = reports()
-    position = service.dashboard_version(who)  # checks the permission on every request
     today = service.today()
     query = [
         str(who.tenant_id),

@@ -1,0 +1,55 @@
+"""How far each view has got, as a web worker may know it between two reads.
+
+Pages and signed-in actors are cached by the position of the view they come from
+(``infra.position_cache``), so every request needs positions; reading them from the database each
+time was most of a cached dashboard request's cost. Here each process reads a view's position at
+most every ``max_age`` seconds (0.1 s by default): another user's change shows up at most that
+much later (the views themselves apply events asynchronously anyway). A user's *own* write is never
+missed: the web session carries the position of the user's last write (``web.current.settle``),
+and a remembered position below it is read again at once. Runners in this process (the embedded
+default) report each batch they commit, so there nothing waits for a re-read.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+
+class ViewPositions:
+    def __init__(
+        self,
+        readers: dict[str, Callable[[], int]],
+        *,
+        max_age: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.readers = readers
+        self.max_age = max_age
+        self.clock = clock
+        self._known: dict[str, tuple[int, float]] = {}  # view: position, when it was read
+        self._lock = threading.Lock()
+
+    def of(self, view: str, at_least: int = 0) -> int:
+        """The view's position: as read less than ``max_age`` ago, unless that is below
+        ``at_least`` (then read now)."""
+        now = self.clock()
+        with self._lock:
+            known = self._known.get(view)
+            if known is not None and known[0] >= at_least:
+                if now - known[1] < self.max_age:
+                    return known[0]
+                # One thread reads; the others go on with what is known meanwhile.
+                self._known[view] = (known[0], now)
+        position = self.readers[view]()
+        with self._lock:
+            self._known[view] = (position, now)
+        return position
+
+    def advanced(self, view: str, position: int) -> None:
+        """A runner of this process has just committed the view at ``position``."""
+        with self._lock:
+            known = self._known.get(view)
+            if known is None or position > known[0]:
+                self._known[view] = (position, self.clock())

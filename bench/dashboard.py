@@ -19,7 +19,8 @@ record entered after the seals (amendments). Then gunicorn serves the app with
 ``infra/gunicorn.conf.py`` (``JGT_EMBEDDED_PROJECTIONS=false``, Redis under a key prefix of this
 run's own, a fixed secret key, a free loopback port, ``--workers`` workers); the benchmark signs in
 once as the bureau admin through ``/login`` (with the form's CSRF token) and times the first request
-of ``/dashboard?as_of=2025-12-15`` (the figures computed). The same gunicorn settings serve
+of ``/dashboard?as_of=2025-12-15`` (the figures computed), keeping the cookie it returns as a browser
+would. The same gunicorn settings serve
 ``bench.bare_app`` (a constant JSON body as large as the dashboard page). Both are loaded in turns,
 ``--rounds`` × ``--duration`` seconds each, with ``--connections`` keep-alive connections (``wrk``
 if installed, else a bounded Python client), waiting after each turn until the server has finished

@@ -7,14 +7,21 @@ most every ``max_age`` seconds (0.1 s by default): another user's change shows u
 much later (the views themselves apply events asynchronously anyway). A user's *own* write is never
 missed: the web session carries the position of the user's last write (``web.current.settle``),
 and a remembered position below it is read again at once. Runners in this process (the embedded
-default) report each batch they commit, so there nothing waits for a re-read.
+default) report each batch they commit, so there nothing waits for a re-read; with Redis, runners
+anywhere publish theirs (``PositionBroadcast``), so a worker usually knows before it would read.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable
+
+import redis
+
+log = logging.getLogger(__name__)
 
 
 class ViewPositions:
@@ -53,3 +60,51 @@ class ViewPositions:
             known = self._known.get(view)
             if known is None or position > known[0]:
                 self._known[view] = (position, self.clock())
+
+
+class PositionBroadcast:
+    """Redis pub/sub fan-out of "view X reached position N": a runner in any process publishes
+    each batch it commits, and every web worker listening learns of it at once, instead of at its
+    next read. A lost message only means that worker reads ``max_age`` later; Redis failing costs
+    nothing else."""
+
+    def __init__(self, client: redis.Redis, channel: str) -> None:
+        self.client = client
+        self.channel = channel
+
+    def publish(self, view: str, position: int) -> None:
+        try:
+            self.client.publish(self.channel, f"{view} {position}")
+        except redis.RedisError:
+            log.warning("positions: Redis unavailable; not published", exc_info=True)
+
+    def listen(self, positions: ViewPositions, stop: threading.Event) -> threading.Thread:
+        """A daemon thread telling ``positions`` what runners publish, until ``stop``."""
+        thread = threading.Thread(
+            target=self._follow, args=(positions, stop), name="positions-listener", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _follow(self, positions: ViewPositions, stop: threading.Event) -> None:
+        while not stop.is_set():
+            pubsub = self.client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+            try:
+                pubsub.subscribe(self.channel)
+                while not stop.is_set():
+                    message = pubsub.get_message(timeout=1.0)
+                    if message is not None:
+                        _tell(positions, message.get("data"))
+            except redis.RedisError:
+                log.warning("positions: Redis unavailable; listening again soon", exc_info=True)
+                stop.wait(1.0)
+            finally:
+                with contextlib.suppress(redis.RedisError):
+                    pubsub.close()
+
+
+def _tell(positions: ViewPositions, data: object) -> None:
+    text = data.decode() if isinstance(data, bytes) else str(data)
+    view, _, number = text.partition(" ")
+    if view in positions.readers and number.isdigit():
+        positions.advanced(view, int(number))

@@ -13,7 +13,7 @@ from infra.dashboard_cache import InProcessFiguresCache, RedisFiguresCache
 from infra.eventstore import datastore_of, open_platform
 from infra.leases import InProcessLease, Lease, RedisLease
 from infra.position_cache import LocalCache, SharedCache, page_cache
-from infra.positions import ViewPositions
+from infra.positions import PositionBroadcast, ViewPositions
 from infra.ratelimit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
 from infra.runner import ProjectionRunner, Status, wait_for_position
 from infra.settings import Settings
@@ -69,6 +69,7 @@ class Runtime:
     rate_limiter: RateLimiter
     redis: redis.Redis | None = None
     positions: ViewPositions | None = None
+    broadcast: PositionBroadcast | None = None
     #: Rendered page parts keyed by query and view position (``infra.position_cache``).
     pages: LocalCache | SharedCache = field(default_factory=lambda: page_cache(None))
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -78,12 +79,23 @@ class Runtime:
         for projection in self.projections:
             if projection.name == name:
                 options = {"lease_ttl": self.settings.lease_ttl_seconds, **options}
-                if self.positions is not None:
-                    options.setdefault("on_advanced", self.positions.advanced)
+                options.setdefault("on_advanced", self._advanced)
                 return ProjectionRunner(
                     platform=self.platform, projection=projection, lease=self.lease, **options
                 )
         raise KeyError(f"未知投影 / no projection named {name!r}; known: {sorted(self.views)}")
+
+    def _advanced(self, view: str, position: int) -> None:
+        """A runner of this process committed a batch: tell this process, and the others."""
+        if self.positions is not None:
+            self.positions.advanced(view, position)
+        if self.broadcast is not None:
+            self.broadcast.publish(view, position)
+
+    def listen_for_positions(self) -> None:
+        """Learn what runners elsewhere commit as they publish it (a web worker, with Redis)."""
+        if self.broadcast is not None and self.positions is not None:
+            self._threads.append(self.broadcast.listen(self.positions, self._stop))
 
     def positions_of(self, view: str, at_least: int = 0) -> int:
         """The view's position as this process knows it (``infra.positions``)."""
@@ -215,4 +227,5 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         redis=client,
         pages=page_cache(client, prefix=f"{prefix}pages:"),
         positions=positions,
+        broadcast=PositionBroadcast(client, f"{prefix}positions") if client else None,
     )

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
+
+import pytest
 
 from infra.positions import ViewPositions
+from tests.conftest import make_bureau, open_runtime, sqlite_settings
 
 
 class View:
@@ -90,3 +94,35 @@ def test_many_threads_at_the_end_of_max_age_make_one_read() -> None:
         thread.join(timeout=5)
     assert len(reads) == 1
     assert sorted(seen) == [25] * 7 + [30]
+
+
+@pytest.mark.redis
+def test_a_worker_learns_what_a_runner_elsewhere_commits_through_redis(
+    tmp_path: Path, redis_url: str, redis_prefix: str
+) -> None:
+    settings = sqlite_settings(tmp_path, JGT_REDIS_URL=redis_url, JGT_REDIS_PREFIX=redis_prefix)
+    runner_side, web_side = open_runtime(settings), open_runtime(settings)
+    try:
+        positions = web_side.positions
+        assert positions is not None
+        positions.clock = lambda: 0.0  # never old: only a message can tell it anything new
+        before = positions.of("communities")
+        reads = []
+
+        def counted_read() -> int:
+            reads.append(1)
+            return 0
+
+        positions.readers["communities"] = counted_read
+        web_side.listen_for_positions()
+        make_bureau(runner_side, "hn", "海宁市教育局")  # events, and runners catching up on them
+        deadline = time.monotonic() + 10
+        while positions.of("communities") == before and time.monotonic() < deadline:
+            runner_side.catch_up()  # publishes each batch (again, until the listener is in)
+            time.sleep(0.05)
+        assert positions.of("communities") > before
+        assert positions.of("communities") == runner_side.views["communities"].position()
+        assert reads == []
+    finally:
+        runner_side.close()
+        web_side.close()

@@ -45,6 +45,8 @@ def create_app(
         runtime = build_runtime(settings)
         if settings.embedded_projections:
             runtime.start_embedded_projections()
+        else:
+            runtime.listen_for_positions()
     app.extensions["jgt"] = runtime
 
     login_manager.init_app(app)

@@ -223,7 +223,10 @@ def district_blocks(
             occurred_at=_moment(date(YEAR, 1, 10)),
         )
         plan.submit(
-            deadline=date(YEAR, 4, 15), actor_id=admin.id, occurred_at=_moment(date(YEAR, 1, 15))
+            deadline=date(YEAR, 4, 15),
+            today=date(YEAR, 1, 15),
+            actor_id=admin.id,
+            occurred_at=_moment(date(YEAR, 1, 15)),
         )
         plan.approve(actor_id=admin.id, occurred_at=_moment(date(YEAR, 1, 20)))
         block += [community, plan]

@@ -175,13 +175,16 @@ class Plan(TenantAggregate):
     def _submit(self, late: bool, *, actor_id: UUID | None, occurred_at: datetime) -> None:
         self.status = PlanStatus.SUBMITTED
 
-    def submit(self, *, deadline: date, actor_id: UUID | None, occurred_at: datetime) -> None:
+    def submit(
+        self, *, deadline: date, today: date, actor_id: UUID | None, occurred_at: datetime
+    ) -> None:
+        """``today``: the date where the schools are (the deadline is a date there, not in UTC)."""
         if self.status not in (PlanStatus.DRAFT, PlanStatus.RETURNED):
             raise DomainError("没有待提交的草稿 / There is no draft to submit")
         if self.versions and self.tasks == self.versions[-1]["tasks"]:
             raise DomainError("与已批准版本相同 / Unchanged from the approved version")
         # The first version is due by the deadline; revisions later in the year are not late.
-        late = not self.versions and occurred_at.date() > deadline
+        late = not self.versions and today > deadline
         if late:
             raise DomainError(
                 f"已过提交截止日期{deadline.isoformat()} / The deadline {deadline.isoformat()} "

@@ -160,7 +160,12 @@ class PlanService:
     def submit(self, actor: Actor, plan_id: UUID) -> Done:
         plan = self._plan(actor, plan_id, CommunityAction.DRAFT_PLAN)
         deadline = tenant_settings(self.ctx, plan.tenant_id).plan_year(plan.year).plan_deadline
-        plan.submit(deadline=deadline, actor_id=actor.user_id, occurred_at=self.ctx.clock())
+        plan.submit(
+            deadline=deadline,
+            today=self.ctx.today(),
+            actor_id=actor.user_id,
+            occurred_at=self.ctx.clock(),
+        )
         return Done(plan.id, self.ctx.platform.save_all(plan))
 
     def approve(self, actor: Actor, plan_id: UUID) -> Done:

@@ -364,3 +364,40 @@ def test_a_record_made_early_in_the_morning_in_beijing_is_for_that_day_not_the_n
             title="明天的课",
             occurred_on=date(2025, 5, 13),
         )
+
+
+def test_a_first_plan_is_late_once_the_deadline_has_passed_in_beijing(
+    runtime: Runtime, two_bureaus: tuple[Bureau, Bureau], set_clock: SetClock
+) -> None:
+    hn, _ = two_bureaus
+    set_clock(at(2025, 1, 2))
+    community = runtime.services.communities.found(
+        hn.admin,
+        name="狮岭—博达教共体",
+        kind="fusion",
+        core_school_id=hn.school_id,
+        founded_on=date(2025, 1, 1),
+        round_start_year=2024,
+        round_end_year=2026,
+        member_school_ids=[hn.other_school_id],
+    ).id
+    runtime.catch_up()
+    plans = runtime.services.plans
+    plan = plans.draft(
+        hn.school_admin,
+        community,
+        year=2025,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        title="2025年度工作计划",
+        tasks=[Task(TaskKind.OFFLINE_RESEARCH, 4)],
+    ).id
+    runtime.catch_up()
+    deadline = plans.plan_page(hn.school_admin, plan).deadline
+    # 17:00 UTC on the deadline is 01:00 the next day in Beijing: too late there.
+    set_clock(datetime(deadline.year, deadline.month, deadline.day, 17, 0, tzinfo=UTC))
+    with pytest.raises(DomainError, match="截止日期"):
+        plans.submit(hn.school_admin, plan)
+    # 15:00 UTC is 23:00 on the deadline in Beijing: still in time.
+    set_clock(datetime(deadline.year, deadline.month, deadline.day, 15, 0, tzinfo=UTC))
+    plans.submit(hn.school_admin, plan)

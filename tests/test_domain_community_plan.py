@@ -109,16 +109,16 @@ def a_plan() -> Plan:
 def test_a_plan_is_reviewed_and_an_approved_version_is_superseded_not_edited() -> None:
     plan = a_plan()
     deadline = date(2025, 4, 15)
-    plan.submit(deadline=deadline, **ACT)
+    plan.submit(deadline=deadline, today=date(2025, 3, 1), **ACT)
     plan.return_with_comments("同步课堂目标偏低", **ACT)
     assert plan.status == PlanStatus.RETURNED
     plan.revise([Task(TaskKind.SYNC_CLASS, 20), Task(TaskKind.OFFLINE_RESEARCH, 4)], **ACT)
-    plan.submit(deadline=deadline, **ACT)
+    plan.submit(deadline=deadline, today=date(2025, 3, 1), **ACT)
     assert plan.approve(**ACT) == 1
     first = plan.approved_tasks()
     plan.revise([Task(TaskKind.SYNC_CLASS, 24), Task(TaskKind.OFFLINE_RESEARCH, 4)], **ACT)
     assert plan.approved_tasks() == first  # the draft of version 2 does not touch version 1
-    plan.submit(deadline=deadline, **ACT)
+    plan.submit(deadline=deadline, today=date(2025, 3, 1), **ACT)
     assert plan.approve(**ACT) == 2
     assert plan.approved_tasks()[0].target == 24
     assert [v["version"] for v in plan.versions] == [1, 2]
@@ -128,7 +128,19 @@ def test_a_first_plan_cannot_be_submitted_after_the_deadline() -> None:
     plan = a_plan()
     late = {"actor_id": uuid4(), "occurred_at": datetime(2025, 4, 16, 8, 0, tzinfo=UTC)}
     with pytest.raises(DomainError, match="截止日期"):
-        plan.submit(deadline=date(2025, 4, 15), **late)
+        plan.submit(deadline=date(2025, 4, 15), today=date(2025, 4, 16), **late)
+
+
+def test_the_deadline_is_a_date_where_the_schools_are_not_in_utc() -> None:
+    # 17:00 UTC on 15 April is 01:00 on 16 April in Beijing: a day late there.
+    evening = {"actor_id": uuid4(), "occurred_at": datetime(2025, 4, 15, 17, 0, tzinfo=UTC)}
+    with pytest.raises(DomainError, match="截止日期"):
+        a_plan().submit(deadline=date(2025, 4, 15), today=date(2025, 4, 16), **evening)
+    # 15:00 UTC is 23:00 on the 15th there: still in time.
+    in_time = {"actor_id": uuid4(), "occurred_at": datetime(2025, 4, 15, 15, 0, tzinfo=UTC)}
+    plan = a_plan()
+    plan.submit(deadline=date(2025, 4, 15), today=date(2025, 4, 15), **in_time)
+    assert plan.status == PlanStatus.SUBMITTED
 
 
 def test_a_plan_refuses_unknown_or_repeated_tasks_and_bad_targets() -> None:

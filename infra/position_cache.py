@@ -120,7 +120,7 @@ def decode_json(data: bytes) -> Any:
 
 
 def page_cache(
-    client: redis.Redis | None, *, prefix: str = "", max_chars: int = 64_000_000
+    client: redis.Redis | None, *, prefix: str = "", max_chars: int = 32_000_000
 ) -> LocalCache | SharedCache:
     """Rendered page parts: in this process (weighed in characters), and in Redis when there is
     one, so that one worker renders what the others then serve."""

@@ -22,7 +22,7 @@ from infra.position_cache import LocalCache
 from web.i18n import is_english
 
 #: Kept pages in all, per process and app, in bytes.
-MAX_BYTES = 64_000_000
+MAX_BYTES = 32_000_000
 
 
 def _pages() -> LocalCache:

@@ -29,6 +29,9 @@ class Settings:
 
     #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted.
     proxy_hops: int = 0
+    #: Writes (POST, PUT, PATCH, DELETE) one user may make through the JSON API in the window.
+    api_writes: int = 120
+    api_write_window_seconds: int = 60
 
     @property
     def is_sqlite(self) -> bool:
@@ -45,6 +48,19 @@ def _secret_key(var_dir: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def _at_least_one(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(
+            f"{name} 应为不小于1的整数 / {name} must be a whole number of at least 1, not {raw!r}"
+        )
+    return value
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -71,4 +87,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         password_memory_cost=int(env.get("JGT_PASSWORD_MEMORY_COST", "19456")),
         lease_ttl_seconds=float(env.get("JGT_LEASE_TTL_SECONDS", "15")),
         redis_prefix=env.get("JGT_REDIS_PREFIX", "jgt:"),
+        api_writes=_at_least_one(env, "JGT_API_WRITES", 120),
+        api_write_window_seconds=_at_least_one(env, "JGT_API_WRITE_WINDOW_SECONDS", 60),
     )

@@ -72,6 +72,8 @@ class Runtime:
     broadcast: PositionBroadcast | None = None
     #: Rendered page parts keyed by query and view position (``infra.position_cache``).
     pages: LocalCache | SharedCache = field(default_factory=lambda: page_cache(None))
+    #: Writes through the JSON API, per user (``web.api.base``).
+    api_write_limiter: RateLimiter = field(default_factory=lambda: InMemoryRateLimiter(120, 60))
     _threads: list[threading.Thread] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -205,6 +207,16 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         if client
         else InMemoryRateLimiter(settings.login_attempts, settings.login_window_seconds)
     )
+    api_write_limiter: RateLimiter = (
+        RedisRateLimiter(
+            client,
+            settings.api_writes,
+            settings.api_write_window_seconds,
+            prefix=f"{prefix}api-writes:",
+        )
+        if client
+        else InMemoryRateLimiter(settings.api_writes, settings.api_write_window_seconds)
+    )
     return Runtime(
         settings=settings,
         platform=platform,
@@ -226,6 +238,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         rate_limiter=limiter,
         redis=client,
         pages=page_cache(client, prefix=f"{prefix}pages:"),
+        api_write_limiter=api_write_limiter,
         positions=positions,
         broadcast=PositionBroadcast(client, f"{prefix}positions") if client else None,
     )

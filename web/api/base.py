@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from services.actor import Actor, Done
 from services.errors import Conflict
-from web.current import services
+from web.current import runtime, services
 from web.i18n import bilingual
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -27,6 +27,8 @@ TOKEN_SALT = "api-token"  # noqa: S105 (a namespace for signatures, not a secret
 TOKEN_LIFETIME_SECONDS = 12 * 60 * 60
 #: Endpoints that answer without a token.
 PUBLIC_ENDPOINTS = frozenset({"api.issue_token", "api.openapi_document"})
+#: Methods that write, and so count against the signed-in user's write limit.
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 # Errors -------------------------------------------------------------------------------------------
@@ -46,6 +48,16 @@ class NotSignedIn(Exception):
 
 class NotYetVisible(Exception):
     """``min_position`` was not reached by the read models within the bounded wait (503)."""
+
+
+class TooManyWrites(Exception):
+    """The signed-in user has used up the API writes of the window (429, with Retry-After)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"写入过于频繁，请{retry_after}秒后再试 / Too many writes; try again in {retry_after} s"
+        )
+        self.retry_after = retry_after
 
 
 def error_response(status: int, message: str, **extra: Any) -> Response:
@@ -75,6 +87,13 @@ def conflict(exc: Conflict) -> ResponseReturnValue:
 def not_yet_visible(exc: NotYetVisible) -> ResponseReturnValue:
     response = error_response(503, str(exc))
     response.headers["Retry-After"] = "1"
+    return response
+
+
+@bp.errorhandler(TooManyWrites)
+def too_many_writes(exc: TooManyWrites) -> ResponseReturnValue:
+    response = error_response(429, str(exc))
+    response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 
@@ -110,6 +129,22 @@ def authenticate() -> None:
     if found is None:
         raise NotSignedIn("令牌无效或已过期 / The token is invalid or has expired")
     g.api_actor = found
+
+
+@bp.before_request
+def limit_writes() -> None:
+    """Each user may write so often (``JGT_API_WRITES`` per window); reads are never limited.
+
+    Registered after ``authenticate``, so the actor is known; a refused write never reaches its
+    view, so nothing of it is recorded.
+    """
+    if request.method not in WRITE_METHODS or request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    who = actor()
+    key = f"{who.tenant_id}:{who.user_id}"
+    limiter = runtime().api_write_limiter
+    if not limiter.hit(key):
+        raise TooManyWrites(max(1, limiter.retry_after(key)))
 
 
 @bp.before_request

@@ -85,7 +85,11 @@ def _command(
                 "schema": {"type": "string"},
             }
         }
-    operation["responses"] = {str(status): response, **_errors(400, 401, 403, *errors)}
+    operation["responses"] = {
+        str(status): response,
+        **_errors(400, 401, 403, *errors),
+        "429": {"$ref": "#/components/responses/TooManyWrites"},
+    }
     return operation
 
 
@@ -455,6 +459,10 @@ DOCUMENT: dict[str, Any] = {
             "Conflict": _error_response("The login name or school code is taken"),
             "RuleBroken": _error_response("A rule of the domain was broken"),
             "TooManyRequests": _error_response("Too many sign-in attempts", "Retry-After"),
+            "TooManyWrites": _error_response(
+                "Too many writes by the signed-in user in the window; retry after `Retry-After` s",
+                "Retry-After",
+            ),
             "NotYetVisible": _error_response(
                 "The read models did not reach `min_position` in time; retry", "Retry-After"
             ),

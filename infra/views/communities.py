@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +24,7 @@ from sqlalchemy import (
     cast,
     delete,
     func,
+    insert,
     or_,
     select,
     update,
@@ -171,7 +174,16 @@ def _community(r: Row[Any], partners: list[UUID]) -> CommunityRow:
     )
 
 
-def _plan(r: Row[Any]) -> PlanRow:
+#: A row as the database returns it, or a buffered insert read back the same way (``_buffered``).
+_Record = Row[Any] | SimpleNamespace
+
+
+def _buffered(values: dict[str, Any]) -> SimpleNamespace:
+    """A buffered insert as a row: its own copy, so what the caller changes stays out of it."""
+    return SimpleNamespace(**copy.deepcopy(values))
+
+
+def _plan(r: _Record) -> PlanRow:
     return PlanRow(
         id=r.id,
         tenant_id=r.tenant_id,
@@ -189,7 +201,7 @@ def _plan(r: Row[Any]) -> PlanRow:
     )
 
 
-def _activity(r: Row[Any]) -> ActivityRow:
+def _activity(r: _Record) -> ActivityRow:
     return ActivityRow(
         id=r.id,
         tenant_id=r.tenant_id,
@@ -276,34 +288,76 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
     )
 
     # Updates ---------------------------------------------------------------------------------
-    def add_community(self, row: CommunityRow) -> None:
+    # In a runner's batch the inserts of communities, stints, plans, activities and contributions
+    # are buffered and written at the end of the batch, one executemany per table (``SQLView``).
+    # Everything the projection reads or changes while it applies the batch sees them:
+    # ``activity``/``plan`` read a buffered row back, ``update_activity``/``update_plan`` amend it
+    # in place, ``end_stint`` ends a buffered stint too, and the queries over several rows first
+    # write the buffered rows of their tables (``_write_buffered``). Invitations, seals and
+    # applications are rare and written at once.
+
+    def _update(
+        self, table: Table, key: tuple[Any, ...], where: Any, fields: dict[str, Any]
+    ) -> None:
+        pending = self._pending_insert(table, key)
+        if pending is not None:
+            pending.update(fields)
+            return
         with self.transaction(commit=True) as s:
-            s.execute(
-                communities.insert().values(
-                    id=row.id,
-                    tenant_id=row.tenant_id,
-                    name=row.name,
-                    kind=row.kind,
-                    core_school_id=row.core_school_id,
-                    founded_on=row.founded_on,
-                    round_start_year=row.round_start_year,
-                    round_end_year=row.round_end_year,
-                )
-            )
+            s.execute(update(table).where(where).values(**fields))
+
+    def _write_buffered(self, *tables: Table) -> None:
+        """In a batch, write the buffered inserts of ``tables`` now, for a query that reads them.
+
+        They go in the batch's transaction, in the order they came (stints keep the order of
+        their ids); inserts buffered later are written later, as usual."""
+        batch = self._current_batch()
+        if batch is None:
+            return
+        for table in tables:
+            rows = list(batch.inserts.pop(table, {}).values())
+            if rows:
+                batch.session.execute(insert(table), rows)
+
+    def add_community(self, row: CommunityRow) -> None:
+        self._insert(
+            communities,
+            {
+                "id": row.id,
+                "tenant_id": row.tenant_id,
+                "name": row.name,
+                "kind": row.kind,
+                "core_school_id": row.core_school_id,
+                "founded_on": row.founded_on,
+                "round_start_year": row.round_start_year,
+                "round_end_year": row.round_end_year,
+            },
+            (row.id,),
+        )
 
     def add_stint(self, row: StintRow) -> None:
-        with self.transaction(commit=True) as s:
-            s.execute(
-                stints.insert().values(
-                    community_id=row.community_id,
-                    school_id=row.school_id,
-                    school_tenant_id=row.school_tenant_id,
-                    joined_on=row.joined_on,
-                    left_on=row.left_on,
-                )
-            )
+        # By arrival: a school may have several stints in a community (the id numbers them).
+        self._insert(
+            stints,
+            {
+                "community_id": row.community_id,
+                "school_id": row.school_id,
+                "school_tenant_id": row.school_tenant_id,
+                "joined_on": row.joined_on,
+                "left_on": row.left_on,
+            },
+        )
 
     def end_stint(self, community_id: UUID, school_id: UUID, left_on: date) -> None:
+        # Every open stint of the school ends: a buffered one, and any in the database.
+        batch = self._current_batch()
+        for pending in batch.inserts.get(stints, {}).values() if batch else ():
+            if (
+                pending["community_id"] == community_id
+                and pending["school_id"] == school_id
+                and pending["left_on"] is None
+            ):
+                pending["left_on"] = left_on
         with self.transaction(commit=True) as s:
             s.execute(
                 update(stints)
@@ -335,91 +389,97 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
             )
 
     def add_plan(self, row: PlanRow) -> None:
-        with self.transaction(commit=True) as s:
-            s.execute(
-                plans.insert().values(
-                    id=row.id,
-                    tenant_id=row.tenant_id,
-                    community_id=row.community_id,
-                    year=row.year,
-                    period_start=row.period_start,
-                    period_end=row.period_end,
-                    title=row.title,
-                    status=row.status,
-                    version=row.version,
-                    tasks=plain(row.tasks),
-                    draft_tasks=plain(row.draft_tasks),
-                    comments=row.comments,
-                    updated_at=row.updated_at,
-                )
-            )
+        self._insert(
+            plans,
+            {
+                "id": row.id,
+                "tenant_id": row.tenant_id,
+                "community_id": row.community_id,
+                "year": row.year,
+                "period_start": row.period_start,
+                "period_end": row.period_end,
+                "title": row.title,
+                "status": row.status,
+                "version": row.version,
+                "tasks": plain(row.tasks),
+                "draft_tasks": plain(row.draft_tasks),
+                "comments": row.comments,
+                "updated_at": row.updated_at,
+            },
+            (row.id,),
+        )
 
     def update_plan(self, plan_id: UUID, **fields: Any) -> None:
-        with self.transaction(commit=True) as s:
-            s.execute(update(plans).where(plans.c.id == plan_id).values(**_plain_fields(fields)))
+        self._update(plans, (plan_id,), plans.c.id == plan_id, _plain_fields(fields))
 
     def plan(self, plan_id: UUID) -> PlanRow | None:
+        pending = self._pending_insert(plans, (plan_id,))
+        if pending is not None:
+            return _plan(_buffered(pending))
         with self.transaction(commit=False) as s:
             r = s.execute(select(plans).where(plans.c.id == plan_id)).first()
         return _plan(r) if r else None
 
     def add_activity(self, row: ActivityRow) -> None:
-        with self.transaction(commit=True) as s:
-            s.execute(
-                activities.insert().values(
-                    id=row.id,
-                    tenant_id=row.tenant_id,
-                    community_id=row.community_id,
-                    school_id=row.school_id,
-                    kind=row.kind,
-                    title=row.title,
-                    occurred_on=row.occurred_on,
-                    recorded_at=row.recorded_at,
-                    actor_id=row.actor_id,
-                    participant_ids=plain(row.participant_ids),
-                    details=plain(row.details),
-                    evidence=plain(row.evidence),
-                    counted=row.counted,
-                    withdrawn=row.withdrawn,
-                )
-            )
+        self._insert(
+            activities,
+            {
+                "id": row.id,
+                "tenant_id": row.tenant_id,
+                "community_id": row.community_id,
+                "school_id": row.school_id,
+                "kind": row.kind,
+                "title": row.title,
+                "occurred_on": row.occurred_on,
+                "recorded_at": row.recorded_at,
+                "actor_id": row.actor_id,
+                "participant_ids": plain(row.participant_ids),
+                "details": plain(row.details),
+                "evidence": plain(row.evidence),
+                "counted": row.counted,
+                "withdrawn": row.withdrawn,
+            },
+            (row.id,),
+        )
 
     def update_activity(self, activity_id: UUID, **fields: Any) -> None:
-        with self.transaction(commit=True) as s:
-            s.execute(
-                update(activities)
-                .where(activities.c.id == activity_id)
-                .values(**_plain_fields(fields))
-            )
+        where = activities.c.id == activity_id
+        self._update(activities, (activity_id,), where, _plain_fields(fields))
 
     def activity(self, activity_id: UUID) -> ActivityRow | None:
+        pending = self._pending_insert(activities, (activity_id,))
+        if pending is not None:
+            return _activity(_buffered(pending))
         with self.transaction(commit=False) as s:
             r = s.execute(select(activities).where(activities.c.id == activity_id)).first()
         return _activity(r) if r else None
 
     def add_contributions(self, rows: list[ContributionRow]) -> None:
-        with self.transaction(commit=True) as s:
-            s.execute(
-                contributions.insert(),
-                [
-                    {
-                        "position": r.position,
-                        "tenant_id": r.tenant_id,
-                        "community_id": r.community_id,
-                        "school_id": r.school_id,
-                        "task_kind": r.task_kind,
-                        "unit": r.unit,
-                        "amount": r.amount,
-                        "occurred_on": r.occurred_on,
-                        "recorded_at": r.recorded_at,
-                        "event_type": r.event_type,
-                        "subject_id": r.subject_id,
-                        "actor_id": r.actor_id,
-                        "title": r.title,
-                    }
-                    for r in rows
-                ],
-            )
+        values = [
+            {
+                "position": r.position,
+                "tenant_id": r.tenant_id,
+                "community_id": r.community_id,
+                "school_id": r.school_id,
+                "task_kind": r.task_kind,
+                "unit": r.unit,
+                "amount": r.amount,
+                "occurred_on": r.occurred_on,
+                "recorded_at": r.recorded_at,
+                "event_type": r.event_type,
+                "subject_id": r.subject_id,
+                "actor_id": r.actor_id,
+                "title": r.title,
+            }
+            for r in rows
+        ]
+        if self._current_batch() is None:
+            with self.transaction(commit=True) as s:
+                s.execute(contributions.insert(), values)
+            return
+        # By arrival: nothing reads one back or changes it, and no column set is unique.
+        for row in values:
+            self._insert(contributions, row)
 
     def add_seal(self, row: SealRow) -> None:
         with self.transaction(commit=True) as s:
@@ -459,6 +519,7 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
 
     # Queries ---------------------------------------------------------------------------------
     def communities(self, tenant_id: UUID) -> list[CommunityRow]:
+        self._write_buffered(communities, stints)
         partner = select(stints.c.community_id).where(stints.c.school_tenant_id == tenant_id)
         query = (
             select(communities)
@@ -471,6 +532,9 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
         return [_community(r, partners.get(r.id, [])) for r in rows]
 
     def community(self, community_id: UUID) -> CommunityRow | None:
+        # Called by the projection (an invitation names the community): rare enough to write
+        # the buffered communities and stints rather than merge them with the partners' query.
+        self._write_buffered(communities, stints)
         with self.transaction(commit=False) as s:
             r = s.execute(select(communities).where(communities.c.id == community_id)).first()
         if r is None:
@@ -480,6 +544,7 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
     def _partners(self, community_ids: list[UUID]) -> dict[UUID, list[UUID]]:
         if not community_ids:
             return {}
+        self._write_buffered(communities, stints)
         query = (
             select(stints.c.community_id, stints.c.school_tenant_id)
             .join(communities, communities.c.id == stints.c.community_id)
@@ -497,6 +562,7 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
         found: dict[UUID, list[StintRow]] = {cid: [] for cid in community_ids}
         if not community_ids:
             return found
+        self._write_buffered(stints)
         c = stints.c
         query = (
             select(_text(c.community_id), _text(c.school_id), _text(c.school_tenant_id))
@@ -514,6 +580,7 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
         return found
 
     def communities_of_school(self, school_id: UUID) -> list[UUID]:
+        self._write_buffered(stints)
         query = select(stints.c.community_id).where(stints.c.school_id == school_id).distinct()
         with self.transaction(commit=False) as s:
             return list(s.execute(query).scalars())
@@ -537,6 +604,7 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
     def plans(self, community_ids: list[UUID]) -> list[PlanRow]:
         if not community_ids:
             return []
+        self._write_buffered(plans)
         query = (
             select(plans)
             .where(plans.c.community_id.in_(community_ids))
@@ -546,6 +614,7 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
             return [_plan(r) for r in s.execute(query).all()]
 
     def plans_of_tenant(self, tenant_id: UUID, status: str | None = None) -> list[PlanRow]:
+        self._write_buffered(plans)
         query = select(plans).where(plans.c.tenant_id == tenant_id)
         if status:
             query = query.where(plans.c.status == status)
@@ -563,6 +632,7 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
     ) -> list[ContributionRow]:
         if not community_ids:
             return []
+        self._write_buffered(contributions)
         query = select(contributions).where(contributions.c.community_id.in_(community_ids))
         if up_to is not None:
             query = query.where(contributions.c.occurred_on <= up_to)
@@ -580,6 +650,7 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
         found: dict[UUID, list[CountedWork]] = {cid: [] for cid in community_ids}
         if not community_ids:
             return found
+        self._write_buffered(contributions)
         c = contributions.c
         community, school = _text(c.community_id), _text(c.school_id)
         query = (
@@ -601,6 +672,7 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
     def activities(
         self, community_id: UUID, *, kind: str | None = None, limit: int = 100
     ) -> list[ActivityRow]:
+        self._write_buffered(activities)
         query = select(activities).where(activities.c.community_id == community_id)
         if kind:
             query = query.where(activities.c.kind == kind)

@@ -23,12 +23,9 @@ def at(y: int, m: int, d: int) -> datetime:
     return datetime(y, m, d, 10, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def year(
-    runtime: Runtime, two_bureaus: tuple[Bureau, Bureau], set_clock: SetClock
-) -> dict[str, object]:
-    """海宁's community of its two schools, with the 2025 plan approved in March."""
-    hn, _ = two_bureaus
+def drafted(runtime: Runtime, hn: Bureau, set_clock: SetClock) -> tuple[UUID, UUID]:
+    """海宁's community of its two schools (founded 2 January) and its 2025 plan, drafted on
+    1 March: (community, plan)."""
     set_clock(at(2025, 1, 2))
     community = runtime.services.communities.found(
         hn.admin,
@@ -56,6 +53,16 @@ def year(
         ],
     ).id
     runtime.catch_up()
+    return community, plan
+
+
+@pytest.fixture
+def year(
+    runtime: Runtime, two_bureaus: tuple[Bureau, Bureau], set_clock: SetClock
+) -> dict[str, object]:
+    """海宁's community of its two schools, with the 2025 plan approved in March."""
+    hn, _ = two_bureaus
+    community, plan = drafted(runtime, hn, set_clock)
     runtime.services.plans.submit(hn.school_admin, plan)
     runtime.services.plans.approve(hn.admin, plan)
     runtime.catch_up()
@@ -370,29 +377,8 @@ def test_a_first_plan_is_late_once_the_deadline_has_passed_in_beijing(
     runtime: Runtime, two_bureaus: tuple[Bureau, Bureau], set_clock: SetClock
 ) -> None:
     hn, _ = two_bureaus
-    set_clock(at(2025, 1, 2))
-    community = runtime.services.communities.found(
-        hn.admin,
-        name="狮岭—博达教共体",
-        kind="fusion",
-        core_school_id=hn.school_id,
-        founded_on=date(2025, 1, 1),
-        round_start_year=2024,
-        round_end_year=2026,
-        member_school_ids=[hn.other_school_id],
-    ).id
-    runtime.catch_up()
+    _, plan = drafted(runtime, hn, set_clock)
     plans = runtime.services.plans
-    plan = plans.draft(
-        hn.school_admin,
-        community,
-        year=2025,
-        period_start=date(2025, 1, 1),
-        period_end=date(2025, 12, 31),
-        title="2025年度工作计划",
-        tasks=[Task(TaskKind.OFFLINE_RESEARCH, 4)],
-    ).id
-    runtime.catch_up()
     deadline = plans.plan_page(hn.school_admin, plan).deadline
     # 17:00 UTC on the deadline is 01:00 the next day in Beijing: too late there.
     set_clock(datetime(deadline.year, deadline.month, deadline.day, 17, 0, tzinfo=UTC))

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import psycopg2
 import pytest
 import redis as redis_lib
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from domain.roles import Role
 from infra.bootstrap import SYSTEM
+from infra.eventstore import datastore_of
 from infra.settings import Settings, load_settings
 from infra.wiring import Runtime, build_runtime, init_db
 from services.actor import Actor
@@ -241,3 +245,19 @@ def set_clock(runtime: Runtime) -> SetClock:
         ctx.clock = lambda: moment
 
     return set_to
+
+
+@contextmanager
+def counting_commits(runtime: Runtime) -> Iterator[list[int]]:
+    """The commits made on the store's engine while the block runs (one per batch, say)."""
+    engine = datastore_of(runtime.platform).engine
+    commits: list[int] = []
+
+    def on_commit(conn: Any) -> None:
+        commits.append(1)
+
+    event.listen(engine, "commit", on_commit)
+    try:
+        yield commits
+    finally:
+        event.remove(engine, "commit", on_commit)

@@ -8,24 +8,18 @@ one batch per event leaves, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
 from uuid import UUID, uuid4
-
-from sqlalchemy import event
 
 from domain.counting import TaskKind
 from domain.plan import Task
-from infra.eventstore import datastore_of
 from infra.views.communities import SQLCommunitiesView
 from infra.wiring import Runtime
 from projections.communities import ActivityRow, CommunityRow, PlanRow, StintRow
 from services.actor import Actor
 from services.evidence import Upload
-from tests.conftest import Bureau, SetClock, make_bureau
+from tests.conftest import Bureau, SetClock, counting_commits, make_bureau
 from tests.workers.dumps import view_rows
 
 AS_OF = date(2025, 10, 31)
@@ -253,21 +247,6 @@ def the_story_is_told(report: dict[str, object], story: Story) -> None:
         (TaskKind.SHADOW_PLACEMENT, 1, True),
         (TaskKind.SHADOW_PLACEMENT, 1, True),
     ]
-
-
-@contextmanager
-def counting_commits(runtime: Runtime) -> Iterator[list[int]]:
-    engine = datastore_of(runtime.platform).engine
-    commits: list[int] = []
-
-    def on_commit(conn: Any) -> None:
-        commits.append(1)
-
-    event.listen(engine, "commit", on_commit)
-    try:
-        yield commits
-    finally:
-        event.remove(engine, "commit", on_commit)
 
 
 def test_a_year_applied_in_one_batch_leaves_the_rows_of_one_batch_per_event(

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from bench.rebuild import save_world
 from infra.bootstrap import SYSTEM
-from infra.eventstore import datastore_of
 from infra.leases import InProcessLease
 from infra.runner import ProjectionRunner, wait_for_position
 from infra.views.base import SQLView
 from infra.views.entries import audit_entries
 from infra.wake import InProcessWake
 from infra.wiring import Runtime
-from tests.conftest import make_bureau
+from tests.conftest import counting_commits, make_bureau
 from tests.workers.dumps import all_rows, view_rows
 
 
@@ -41,21 +39,6 @@ def tracking_rows(view: SQLView) -> list[tuple[str, int]]:
             select(view.tracking_table.c.application_name, view.tracking_table.c.notification_id)
         ).all()
     return [(r[0], r[1]) for r in rows]
-
-
-@contextmanager
-def counting_commits(runtime: Runtime) -> Iterator[list[int]]:
-    engine = datastore_of(runtime.platform).engine
-    commits: list[int] = []
-
-    def on_commit(conn: Any) -> None:
-        commits.append(1)
-
-    event.listen(engine, "commit", on_commit)
-    try:
-        yield commits
-    finally:
-        event.remove(engine, "commit", on_commit)
 
 
 def fail_on(runner: ProjectionRunner, when: Callable[[int, int], bool]) -> None:

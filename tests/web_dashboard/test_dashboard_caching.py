@@ -74,6 +74,20 @@ def far_world(sqlite_runtime: Runtime) -> Iterator[FarWorld]:
         thread.join(timeout=5)
 
 
+def research_recorded(world: World) -> None:
+    """The teacher records a joint research session of 8 July in community A (views caught up)."""
+    year = world.year
+    record(
+        world.runtime,
+        year.hn.teacher,
+        year.a,
+        TaskKind.OFFLINE_RESEARCH,
+        date(2025, 7, 8),
+        "线下教研：数学单元整体教学",
+        running=True,
+    )
+
+
 @pytest.fixture
 def computations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many times the dashboard's content was put together."""
@@ -96,15 +110,7 @@ def test_a_refreshed_dashboard_is_drawn_again_only_after_an_event(
     first = admin.text("/dashboard")
     assert admin.text("/dashboard") == first
     assert len(computations) == 1
-    record(
-        world.runtime,
-        year.hn.teacher,
-        year.a,
-        TaskKind.OFFLINE_RESEARCH,
-        date(2025, 7, 8),
-        "线下教研：数学单元整体教学",
-        running=True,
-    )
+    research_recorded(world)
     after = admin.text("/dashboard")
     assert len(computations) == 2
     assert big_percent(cards(after)[str(year.a)]) != big_percent(cards(first)[str(year.a)])
@@ -146,15 +152,7 @@ def test_someone_elses_record_shows_once_this_process_reads_the_positions_again(
     year = far_world.year
     monitor = far_world.person("hn-monitor")
     before = monitor.text("/dashboard")
-    record(
-        far_world.runtime,
-        year.hn.teacher,
-        year.a,
-        TaskKind.OFFLINE_RESEARCH,
-        date(2025, 7, 8),
-        "线下教研：数学单元整体教学",
-        running=True,
-    )
+    research_recorded(far_world)
     # Within max_age of the last read the page is the one already drawn...
     assert monitor.text("/dashboard") == before
     # ...and the first request after it shows the new record.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
@@ -55,6 +56,8 @@ class UserRow:
     key_level: str = ""
     title: str = ""
     active: bool = True
+    #: When the password was last changed or reset: sessions and tokens from before it are void.
+    credentials_changed_at: datetime | None = None
 
 
 class DirectoryView(ABC):
@@ -192,6 +195,11 @@ class DirectoryProjection(Projection[DirectoryView]):
                 title=e.title,
             )
         )
+
+    @process.register
+    def _(self, e: User.PasswordChanged) -> None:
+        # Only when, never the hash: the read model holds nothing a password could be guessed from.
+        self.view.update_user(e.originator_id, credentials_changed_at=e.timestamp)
 
     @process.register
     def _(self, e: User.RolesChanged) -> None:

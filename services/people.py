@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -220,30 +221,41 @@ class PeopleService:
             return None
         return actor_of(user)
 
-    def actor_for_session(self, user_id: UUID, *, at_least: int = 0) -> Actor | None:
-        """The actor a session cookie (or token) stands for, from the directory (None if gone or
-        inactive). Asked on every request, so kept (``ctx.actors``) until the directory view
-        moves: a deactivation or a change of roles is applied by the next request after it."""
+    def actor_for_session(
+        self, user_id: UUID, *, signed_in_at: datetime | None = None, at_least: int = 0
+    ) -> Actor | None:
+        """The actor a session cookie (or token) signed in at ``signed_in_at`` stands for, from
+        the directory: None if the user is gone or inactive, or if the password was changed or
+        reset since (every other session and token ends with it). Asked on every request, so kept
+        (``ctx.actors``) until the directory view moves: a deactivation, a change of roles or of
+        password is applied by the next request after it."""
         cache, positions = self.ctx.actors, self.ctx.positions
         if cache is None or positions is None:
-            return self._actor_from_directory(user_id)
-        position = positions.of("directory", at_least)
-        key = str(user_id)
-        found: Actor | None = cache.get(key, position)
-        if found is None:
             found = self._actor_from_directory(user_id)
-            if found is not None:
-                cache.put(key, position, found)
-        return found
+        else:
+            position = positions.of("directory", at_least)
+            key = str(user_id)
+            found = cache.get(key, position)
+            if found is None:
+                found = self._actor_from_directory(user_id)
+                if found is not None:
+                    cache.put(key, position, found)
+        if found is None:
+            return None
+        actor, changed_at = found
+        if changed_at is not None and (signed_in_at is None or signed_in_at < changed_at):
+            return None
+        return actor
 
-    def _actor_from_directory(self, user_id: UUID) -> Actor | None:
+    def _actor_from_directory(self, user_id: UUID) -> tuple[Actor, datetime | None] | None:
         row = self.ctx.directory.user_for_session(user_id)
         if row is None or not row.active:
             return None
-        return Actor(
+        actor = Actor(
             user_id=row.id,
             tenant_id=row.tenant_id,
             school_id=row.school_id,
             roles=frozenset(Role(r) for r in row.roles),
             display_name=row.display_name,
         )
+        return actor, row.credentials_changed_at

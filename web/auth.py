@@ -18,7 +18,15 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required, login_user, logout_user
 
 from services.errors import DomainError
-from web.current import SessionUser, actor, seen, services, settle
+from web.current import (
+    SessionUser,
+    actor,
+    mark_signed_in,
+    seen,
+    services,
+    settle,
+    signed_in_at,
+)
 from web.extensions import login_manager
 from web.i18n import LANGUAGES, bilingual
 from web.signin import attempt_sign_in
@@ -31,7 +39,9 @@ login_manager.login_message = ""
 @login_manager.user_loader
 def load_user(user_id: str) -> SessionUser | None:
     try:
-        found = services().people.actor_for_session(UUID(user_id), at_least=seen())
+        found = services().people.actor_for_session(
+            UUID(user_id), signed_in_at=signed_in_at(), at_least=seen()
+        )
     except ValueError:
         return None
     return SessionUser(found) if found else None
@@ -65,6 +75,7 @@ def login() -> ResponseReturnValue:
         return render_template("login.html", error=message, username=username), 401
     session.clear()  # a fresh session on sign-in: no fixation
     login_user(SessionUser(found))
+    mark_signed_in()
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -92,6 +103,7 @@ def password() -> ResponseReturnValue:
         flash(bilingual(exc), "error")
         return render_template("password.html"), 422
     settle(done.position)
+    mark_signed_in()  # this session goes on; every other one, and every API token, ends
     flash(bilingual("密码已修改 / Password changed"), "ok")
     return redirect(url_for("home.index"))
 

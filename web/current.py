@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import cast
 from uuid import UUID
 
@@ -13,6 +15,7 @@ from services.actor import Actor
 from services.errors import NotFound
 
 SEEN = "seen"
+SIGNED_IN_AT = "signed_in_at"
 
 
 class SessionUser(UserMixin):
@@ -54,6 +57,18 @@ def settle(position: int) -> None:
     from before it is shown to this user (``seen``)."""
     services().queries.wait_for(position)
     session[SEEN] = max(seen(), position)
+
+
+def mark_signed_in() -> None:
+    """This session holds the password as of now (at sign-in, and after changing it here)."""
+    session[SIGNED_IN_AT] = time.time()
+
+
+def signed_in_at() -> datetime | None:
+    """When this session signed in (None for one older than this record: a password changed or
+    reset since any time then ends it)."""
+    value = session.get(SIGNED_IN_AT)
+    return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
 
 
 def seen() -> int:

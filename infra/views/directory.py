@@ -5,10 +5,22 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Uuid, func, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    Uuid,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.engine import Row
 
-from infra.views.base import SQLView, metadata
+from infra.views.base import SQLView, as_utc, metadata
 from projections.directory import ClassRow, DirectoryView, SchoolRow, TenantRow, UserRow
 
 tenants = Table(
@@ -53,6 +65,7 @@ users = Table(
     Column("key_level", String(20), nullable=False),
     Column("title", String(100), nullable=False),
     Column("active", Boolean, nullable=False),
+    Column("credentials_changed_at", DateTime(timezone=True), nullable=True),
 )
 
 
@@ -69,6 +82,9 @@ def _user(row: Row[Any]) -> UserRow:
         key_level=row.key_level,
         title=row.title,
         active=row.active,
+        credentials_changed_at=(
+            as_utc(row.credentials_changed_at) if row.credentials_changed_at else None
+        ),
     )
 
 

@@ -7,6 +7,7 @@ so cross-site requests carry no credentials and CSRF does not apply.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any, NoReturn
@@ -105,15 +106,20 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def issue_token(user_id: UUID) -> str:
-    return _serializer().dumps({"uid": str(user_id)})
+    # When, to the microsecond: a password changed a moment before must not void the token.
+    return _serializer().dumps({"uid": str(user_id), "iat": time.time()})
 
 
-def user_id_of_token(token: str) -> UUID | None:
-    """The user a token was issued to, if the app signed it less than 12 hours ago."""
+def token_holder(token: str) -> tuple[UUID, datetime] | None:
+    """The user a token was issued to and when, if the app signed it less than 12 hours ago."""
     try:
-        payload = _serializer().loads(token, max_age=TOKEN_LIFETIME_SECONDS)
-        return UUID(str(payload["uid"]))
-    except (BadSignature, KeyError, TypeError, ValueError):
+        payload, signed = _serializer().loads(
+            token, max_age=TOKEN_LIFETIME_SECONDS, return_timestamp=True
+        )
+        issued = payload.get("iat")
+        at = datetime.fromtimestamp(float(issued), UTC) if issued is not None else signed
+        return UUID(str(payload["uid"])), at
+    except (BadSignature, AttributeError, KeyError, TypeError, ValueError):
         return None
 
 
@@ -124,8 +130,10 @@ def authenticate() -> None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotSignedIn("需要令牌 / A bearer token is required")
-    user_id = user_id_of_token(token.strip())
-    found = services().people.actor_for_session(user_id) if user_id else None
+    holder = token_holder(token.strip())
+    found = (
+        services().people.actor_for_session(holder[0], signed_in_at=holder[1]) if holder else None
+    )
     if found is None:
         raise NotSignedIn("令牌无效或已过期 / The token is invalid or has expired")
     g.api_actor = found

@@ -185,7 +185,8 @@ DOCUMENT: dict[str, Any] = {
         "/me": {"get": _read("The signed-in user", _ref("User"), tags=["people"])},
         "/me/password": {
             "post": _command(
-                "Change one's own password (the current one is needed)",
+                "Change one's own password (the current one is needed). Every token and signed-in "
+                "session from before it stops working, this token too: ask for a new one",
                 _body("PasswordChange"),
                 200,
                 422,
@@ -348,7 +349,8 @@ DOCUMENT: dict[str, Any] = {
         "/users/{user_id}/password": {
             "parameters": [_USER_ID],
             "post": _command(
-                "Set a new password for someone one manages (tell them the new one)",
+                "Set a new password for someone one manages (tell them the new one); their tokens "
+                "and signed-in sessions stop working",
                 _body("NewPassword"),
                 200,
                 404,
@@ -563,6 +565,7 @@ DOCUMENT: dict[str, Any] = {
                     "key_level",
                     "title",
                     "active",
+                    "credentials_changed_at",
                 ],
                 id=_UUID,
                 tenant_id=_UUID,
@@ -575,6 +578,12 @@ DOCUMENT: dict[str, Any] = {
                 key_level=_KEY_LEVEL,
                 title=_STRING,
                 active={"type": "boolean"},
+                credentials_changed_at={
+                    **_TIME,
+                    "nullable": True,
+                    "description": "When the password was last changed or reset: tokens and "
+                    "sessions from before then no longer work",
+                },
             ),
             "NewPerson": _object(
                 ["username", "display_name", "password"],

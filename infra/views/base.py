@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from eventsourcing.persistence import IntegrityError
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
-from sqlalchemy import MetaData, Table, delete, func, insert, select, update
+from sqlalchemy import MetaData, Table, delete, func, insert, inspect, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,29 @@ class SQLView(SQLAlchemyTrackingRecorder):
         super().__init__(datastore, tracking_table_name=f"{self.name}_tracking")
         self.tables.extend(self.view_tables)
         self._local = threading.local()
+
+    def create_table(self) -> None:
+        """Create the view's tables, and add the columns a later version of a table has gained
+        (``jgt db init`` on an existing database). Only nullable columns are ever added: the rows
+        already there have no value for them until the view is rebuilt or an event sets one."""
+        super().create_table()
+        with self.transaction(commit=True) as session:
+            connection = session.connection()
+            found: Any = inspect(connection)
+            for table in self.view_tables:
+                present = {c["name"] for c in found.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name in present:
+                        continue
+                    if not column.nullable:
+                        raise RuntimeError(
+                            f"{table.name}.{column.name} is missing and may not be empty: "
+                            f"rebuild the view {self.name} (drop its tables, then `jgt db init`)"
+                        )
+                    kind = column.type.compile(dialect=connection.dialect)
+                    connection.execute(
+                        text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
+                    )
 
     # --- the runner's side -----------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Progress pages: the bureau's dashboard, a community's progress, the drill-down, the quarterly report.
 
 Each view parses the query, makes one call to ``services.reports`` and renders; the figures, names and
-the 民生实事 table all come from there. Charts are inline SVG drawn here from the service's points.
+the 民生实事 table all come from there. Charts are inline SVG drawn here from the service's points. The
+dashboard is kept as drawn until a view moves (``docs/adr/0002-pages-cached-by-view-position.md``).
 """
 
 from __future__ import annotations
@@ -142,9 +143,9 @@ def _board(
 ) -> Board:
     """Rendered once per query and communities view position, then served from
     ``runtime().pages`` until an event moves the position: a district's dashboard takes seconds
-    to compute and draw, and is read far more often than anything changes. Only a page drawn
-    after every view reached the position is kept (a school renamed meanwhile would otherwise be
-    shown under its old name until the next event)."""
+    to compute and draw, and is read far more often than anything changes. It is kept only if
+    the directory view (school names) had reached the position too: a school renamed meanwhile
+    would otherwise be shown under its old name until the next event."""
     service = reports()
     today = service.today()
     query = [

@@ -3,7 +3,7 @@
 Computing the figures of every community (2,500 in a large district) reads tens of thousands of
 contributions and takes seconds; they change only when an event arrives. So a value is stored with
 the position of the communities view it was computed at and served only while the view is still
-there (``services.context.FiguresCache``): one entry per query (tenant, as-of date, filters), each
+there (``services.context.PositionCache``): one entry per query (tenant, as-of date, filters), each
 new event moves the position and the next request computes it again. No expiry decides
 correctness; Redis keys expire after a day only so that queries nobody repeats go away.
 

@@ -31,7 +31,7 @@ from projections.directory import DirectoryProjection
 from projections.mentoring import MentoringProjection
 from services.activities import ActivityService
 from services.communities import CommunityService
-from services.context import Context, FiguresCache
+from services.context import Context, PositionCache
 from services.mentoring import MentoringService
 from services.organisation import OrganisationService
 from services.pages import PageQueries
@@ -176,7 +176,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
     ]
     client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
     prefix = settings.redis_prefix
-    figures_cache: FiguresCache = (
+    figures_cache: PositionCache = (
         RedisFiguresCache(client, prefix=f"{prefix}figures:") if client else InProcessFiguresCache()
     )
     positions = ViewPositions({name: view.position for name, view in views.items()})

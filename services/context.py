@@ -27,7 +27,7 @@ class Positions(Protocol):
     def of(self, view: str, at_least: int = 0) -> int: ...
 
 
-class FiguresCache(Protocol):
+class PositionCache(Protocol):
     """Values computed before, each stored with the read model position it was computed at.
 
     A value is returned only for the same key *and* position: every new event moves the
@@ -53,11 +53,11 @@ class Context:
     blobs: BlobStore
     clock: Clock = utc_now
     #: The bureau dashboard's figures, keyed by query and the communities view's position.
-    figures_cache: FiguresCache | None = None
+    figures_cache: PositionCache | None = None
     #: The views' positions (read before anything cached by them is computed).
     positions: Positions | None = None
     #: Signed-in actors, keyed by user and the directory view's position.
-    actors: FiguresCache | None = None
+    actors: PositionCache | None = None
 
     def today(self) -> date:
         """Today in the schools' own time (a UTC date is yesterday before 08:00 in Beijing)."""

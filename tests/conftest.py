@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -22,7 +22,7 @@ from infra.bootstrap import SYSTEM
 from infra.eventstore import datastore_of
 from infra.settings import Settings, load_settings
 from infra.wiring import Runtime, build_runtime, init_db
-from services.actor import Actor
+from services.actor import Actor, Done
 from services.passwords import PasswordHasher
 from tests.services_available import POSTGRES_URL, REDIS_URL, need
 
@@ -261,3 +261,18 @@ def counting_commits(runtime: Runtime) -> Iterator[list[int]]:
         yield commits
     finally:
         event.remove(engine, "commit", on_commit)
+
+
+def found_fusion(runtime: Runtime, hn: Bureau, name: str = "狮岭—博达教共体") -> Done:
+    """The tests' usual community: a bureau's two schools in a 融合型 community founded on
+    1 January 2025 (for the 2024–2026 round), the first school at its core."""
+    return runtime.services.communities.found(
+        hn.admin,
+        name=name,
+        kind="fusion",
+        core_school_id=hn.school_id,
+        founded_on=date(2025, 1, 1),
+        round_start_year=2024,
+        round_end_year=2026,
+        member_school_ids=[hn.other_school_id],
+    )

@@ -16,7 +16,7 @@ from infra.wiring import Runtime
 from services.actor import Actor
 from services.errors import DomainError, Forbidden, NotFound
 from services.progress import DashboardFilter, Status
-from tests.conftest import Bureau, SetClock, teacher_at
+from tests.conftest import Bureau, SetClock, found_fusion, teacher_at
 
 
 def at(y: int, m: int, d: int) -> datetime:
@@ -27,16 +27,7 @@ def drafted(runtime: Runtime, hn: Bureau, set_clock: SetClock) -> tuple[UUID, UU
     """海宁's community of its two schools (founded 2 January) and its 2025 plan, drafted on
     1 March: (community, plan)."""
     set_clock(at(2025, 1, 2))
-    community = runtime.services.communities.found(
-        hn.admin,
-        name="狮岭—博达教共体",
-        kind="fusion",
-        core_school_id=hn.school_id,
-        founded_on=date(2025, 1, 1),
-        round_start_year=2024,
-        round_end_year=2026,
-        member_school_ids=[hn.other_school_id],
-    ).id
+    community = found_fusion(runtime, hn).id
     runtime.catch_up()
     set_clock(at(2025, 3, 1))
     plan = runtime.services.plans.draft(

@@ -19,7 +19,7 @@ from infra.wiring import Runtime
 from projections.communities import ActivityRow, CommunityRow, PlanRow, StintRow
 from services.actor import Actor
 from services.evidence import Upload
-from tests.conftest import Bureau, SetClock, counting_commits, make_bureau
+from tests.conftest import Bureau, SetClock, counting_commits, found_fusion, make_bureau
 from tests.workers.dumps import view_rows
 
 AS_OF = date(2025, 10, 31)
@@ -62,16 +62,7 @@ def a_busy_year(runtime: Runtime, set_clock: SetClock) -> Story:
         runtime.catch_up()
 
     set_clock(at(2025, 1, 2))
-    community = communities.found(
-        hn.admin,
-        name="狮岭—博达教共体",
-        kind="fusion",
-        core_school_id=hn.school_id,
-        founded_on=date(2025, 1, 1),
-        round_start_year=2024,
-        round_end_year=2026,
-        member_school_ids=[hn.other_school_id],
-    ).id
+    community = found_fusion(runtime, hn).id
     then()
     set_clock(at(2025, 1, 3))
     for code, on in (("yy-01", date(2025, 1, 5)), ("yy-02", date(2025, 1, 6))):

@@ -14,7 +14,7 @@ from domain.plan import Rule, Task
 from infra.wiring import Runtime
 from projections.audit_log import AuditFilter
 from services.errors import Forbidden, NotFound
-from tests.conftest import Bureau, SetClock, actor_for, teacher_at
+from tests.conftest import Bureau, SetClock, actor_for, found_fusion, teacher_at
 
 NOW = datetime(2025, 3, 17, 15, 0, tzinfo=UTC)
 
@@ -148,16 +148,7 @@ def community(runtime: Runtime, two_bureaus: tuple[Bureau, Bureau], set_clock: S
     """The two schools of 海宁 in one community, with a 2025 plan: ≥5 confirmed per pair, 3 pairs."""
     hn, _ = two_bureaus
     set_clock(datetime(2025, 3, 1, 9, tzinfo=UTC))
-    community = runtime.services.communities.found(
-        hn.admin,
-        name="狮岭—博达",
-        kind="fusion",
-        core_school_id=hn.school_id,
-        founded_on=date(2025, 1, 1),
-        round_start_year=2024,
-        round_end_year=2026,
-        member_school_ids=[hn.other_school_id],
-    ).id
+    community = found_fusion(runtime, hn, "狮岭—博达").id
     runtime.catch_up()
     plan = runtime.services.plans.draft(
         hn.school_admin,

@@ -170,6 +170,30 @@ class SQLView(SQLAlchemyTrackingRecorder):
         _, rows = batch.upserts.setdefault(table, (keys, {}))
         rows[tuple(values[k] for k in keys)] = values
 
+    def _update(
+        self, table: Table, key: tuple[Any, ...], where: Any, fields: dict[str, Any]
+    ) -> None:
+        """Update the row ``where`` selects; in a batch, a row inserted earlier in the same batch
+        (buffered under ``key``) is amended in place instead."""
+        pending = self._pending_insert(table, key)
+        if pending is not None:
+            pending.update(fields)
+            return
+        with self.transaction(commit=True) as s:
+            s.execute(update(table).where(where).values(**fields))
+
+    def _write_buffered(self, *tables: Table) -> None:
+        """In a batch, write the buffered inserts of ``tables`` now, for a query that reads them.
+
+        They go in the batch's transaction, in the order they came (an autoincrement id keeps that order); inserts buffered later are written later, as usual."""
+        batch = self._current_batch()
+        if batch is None:
+            return
+        for table in tables:
+            rows = list(batch.inserts.pop(table, {}).values())
+            if rows:
+                batch.session.execute(insert(table), rows)
+
     def _memo(self) -> dict[Hashable, Any] | None:
         batch = self._current_batch()
         return None if batch is None else batch.memo

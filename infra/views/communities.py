@@ -24,7 +24,6 @@ from sqlalchemy import (
     cast,
     delete,
     func,
-    insert,
     or_,
     select,
     update,
@@ -295,29 +294,6 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
     # in place, ``end_stint`` ends a buffered stint too, and the queries over several rows first
     # write the buffered rows of their tables (``_write_buffered``). Invitations, seals and
     # applications are rare and written at once.
-
-    def _update(
-        self, table: Table, key: tuple[Any, ...], where: Any, fields: dict[str, Any]
-    ) -> None:
-        pending = self._pending_insert(table, key)
-        if pending is not None:
-            pending.update(fields)
-            return
-        with self.transaction(commit=True) as s:
-            s.execute(update(table).where(where).values(**fields))
-
-    def _write_buffered(self, *tables: Table) -> None:
-        """In a batch, write the buffered inserts of ``tables`` now, for a query that reads them.
-
-        They go in the batch's transaction, in the order they came (stints keep the order of
-        their ids); inserts buffered later are written later, as usual."""
-        batch = self._current_batch()
-        if batch is None:
-            return
-        for table in tables:
-            rows = list(batch.inserts.pop(table, {}).values())
-            if rows:
-                batch.session.execute(insert(table), rows)
 
     def add_community(self, row: CommunityRow) -> None:
         self._insert(

@@ -16,7 +16,6 @@ from sqlalchemy import (
     Uuid,
     func,
     select,
-    update,
 )
 from sqlalchemy.engine import Row
 
@@ -94,16 +93,6 @@ class SQLDirectoryView(SQLView, DirectoryView):
 
     # Updates. In a runner's batch the inserts are buffered and written at the end of the batch;
     # an update of a row inserted earlier in the same batch amends the buffered row instead.
-
-    def _update(
-        self, table: Table, key: tuple[Any, ...], where: Any, fields: dict[str, Any]
-    ) -> None:
-        pending = self._pending_insert(table, key)
-        if pending is not None:
-            pending.update(fields)
-            return
-        with self.transaction(commit=True) as s:
-            s.execute(update(table).where(where).values(**fields))
 
     def add_tenant(self, row: TenantRow) -> None:
         self._insert(tenants, {"id": row.id, "name": row.name, "region": row.region}, (row.id,))

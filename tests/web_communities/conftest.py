@@ -19,7 +19,7 @@ from domain.plan import Task
 from domain.roles import Role
 from infra.wiring import Runtime
 from services.actor import Actor, Done
-from tests.conftest import PASSWORD, Bureau, actor_for, make_bureau
+from tests.conftest import PASSWORD, Bureau, actor_for, found_fusion, make_bureau
 from web import create_app
 
 _TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
@@ -131,16 +131,7 @@ def make_world(runtime: Runtime) -> World:
     runtime.start_embedded_projections()
     services = runtime.services
     services.communities.ctx.clock = lambda: datetime(2025, 1, 2, 2, 0, tzinfo=UTC)
-    community = services.communities.found(
-        hn.admin,
-        name="狮岭—博达教共体",
-        kind="fusion",
-        core_school_id=hn.school_id,
-        founded_on=date(2025, 1, 1),
-        round_start_year=2024,
-        round_end_year=2026,
-        member_school_ids=[hn.other_school_id],
-    )
+    community = found_fusion(runtime, hn)
     services.queries.wait_for(community.position)
     services.communities.ctx.clock = lambda: datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
     plan = services.plans.draft(

@@ -196,6 +196,8 @@ class Community(TenantAggregate):
         school_id: UUID
         school_tenant_id: UUID
         joins_on: date
+        #: The code the inviting bureau typed: all it is shown of the school until consent.
+        school_code: str = ""
 
     @event(CrossRegionInvited)
     def _invite(
@@ -203,11 +205,16 @@ class Community(TenantAggregate):
         school_id: UUID,
         school_tenant_id: UUID,
         joins_on: date,
+        school_code: str = "",
         *,
         actor_id: UUID | None,
         occurred_at: datetime,
     ) -> None:
-        self.pending[school_id] = {"tenant_id": school_tenant_id, "joins_on": joins_on}
+        self.pending[school_id] = {
+            "tenant_id": school_tenant_id,
+            "joins_on": joins_on,
+            "code": school_code,
+        }
 
     def invite_across_regions(
         self,
@@ -216,6 +223,7 @@ class Community(TenantAggregate):
         *,
         on: date,
         kind: CommunityType,
+        school_code: str = "",
         actor_id: UUID | None,
         occurred_at: datetime,
     ) -> None:
@@ -225,7 +233,14 @@ class Community(TenantAggregate):
         if school_id in self.pending:
             raise DomainError("已在等待对方教育局同意 / Already awaiting that bureau's consent")
         self._check_can_join(school_id, on, kind)
-        self._invite(school_id, school_tenant_id, on, actor_id=actor_id, occurred_at=occurred_at)
+        self._invite(
+            school_id,
+            school_tenant_id,
+            on,
+            school_code,
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+        )
 
     def consent(
         self,

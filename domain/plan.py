@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
@@ -83,6 +83,11 @@ class PlanStatus(StrEnum):
     APPROVED = "approved"
 
 
+def plan_id_for(community_id: UUID, year: int) -> UUID:
+    """One plan per community and year: the id says which, so the store refuses a second one."""
+    return uuid5(NAMESPACE_URL, f"jgt:plan:{community_id}:{year}")
+
+
 class Plan(TenantAggregate):
     class Drafted(TenantAggregate.Created):
         community_id: UUID
@@ -91,6 +96,10 @@ class Plan(TenantAggregate):
         period_end: date
         title: str
         tasks: list[dict[str, Any]]
+
+    @staticmethod
+    def create_id(community_id: UUID, year: int) -> UUID:
+        return plan_id_for(community_id, year)
 
     @event(Drafted)
     def __init__(

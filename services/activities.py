@@ -10,6 +10,7 @@ from uuid import UUID
 from domain.activity import ACTIVITY_KINDS, Activity
 from domain.counting import TaskKind
 from domain.roles import Role
+from domain.user import User
 from projections.communities import ActivityRow, CommunityRow
 from projections.directory import UserRow
 from services.actor import Actor, Done
@@ -20,6 +21,8 @@ from services.communities import (
     Scope,
     activity_lines,
     community_access,
+    community_of,
+    community_policy,
     school_names,
     scope_of,
     tenant_settings,
@@ -99,22 +102,22 @@ class ActivityService:
         details: dict[str, Any] | None = None,
         uploads: list[Upload] | None = None,
     ) -> Done:
-        scope = scope_of(self.ctx, actor, community_id)
-        require_community(actor, CommunityAction.RECORD_ACTIVITY, **scope.policy())
+        community = community_of(self.ctx, actor, community_id)
+        require_community(actor, CommunityAction.RECORD_ACTIVITY, **community_policy(community))
         assert actor.school_id is not None
-        if not any(
-            s.school_id == actor.school_id and s.stint().covers(occurred_on) for s in scope.stints
-        ):
+        if not community.is_member_on(actor.school_id, occurred_on):
             raise DomainError(
                 "活动当天贵校不是该教共体成员 / Your school was not a member on that day"
             )
         participants = list(participant_ids or [])
         for user_id in participants:
-            if self.ctx.directory.user(actor.tenant_id, user_id) is None:
-                raise NotFound("参与教师不存在 / No such participating teacher")
+            try:
+                self.ctx.platform.get_in_tenant(User, user_id, actor.tenant_id)
+            except NotFound as exc:
+                raise NotFound("参与教师不存在 / No such participating teacher") from exc
         details = dict(details or {})
         if kind == TaskKind.SHADOW_PLACEMENT and details.get("host_school_id") is None:
-            details["host_school_id"] = scope.community.core_school_id
+            details["host_school_id"] = community.core_school_id
         evidence = store_all(self.ctx.blobs, uploads or [])
         now = self.ctx.clock()
         activity = Activity.record(
@@ -133,19 +136,20 @@ class ActivityService:
         )
         return Done(activity.id, self.ctx.platform.save_all(activity))
 
-    def _activity(self, actor: Actor, activity_id: UUID) -> tuple[Activity, Scope]:
-        # A record the actor may not see answers exactly as a made-up id does.
-        row = self.ctx.communities.activity(activity_id)
+    def _activity(self, actor: Actor, activity_id: UUID) -> Activity:
+        """The record as it is now; one the actor may not see answers as a made-up id does."""
         try:
-            if row is None:
+            activity: object = self.ctx.platform.repository.get(activity_id)
+            if not isinstance(activity, Activity):
                 raise NotFound
-            scope = scope_of(self.ctx, actor, row.community_id)
-        except NotFound as exc:
+            community = community_of(self.ctx, actor, activity.community_id)
+        except Exception as exc:
             raise NotFound("记录不存在 / No such record") from exc
-        if not can_see_details(actor, scope, row.school_id):
+        # As ``can_see_details``: a partner bureau sees its own schools' records, whose tenant
+        # is the recording school's.
+        if actor.tenant_id not in (community.tenant_id, activity.tenant_id):
             raise NotFound("记录不存在 / No such record")
-        activity: Activity = self.ctx.platform.get_in_tenant(Activity, activity_id, row.tenant_id)
-        return activity, scope
+        return activity
 
     def _require_owner(self, actor: Actor, activity: Activity) -> None:
         """The recording school changes its own records: its admin, or the teacher who recorded."""
@@ -153,7 +157,7 @@ class ActivityService:
             raise Forbidden("只有记录学校可以修改 / Only the recording school changes this record")
 
     def complete_placement(self, actor: Actor, activity_id: UUID, *, ended_on: date) -> Done:
-        activity, _ = self._activity(actor, activity_id)
+        activity = self._activity(actor, activity_id)
         self._require_owner(actor, activity)
         year = tenant_settings(self.ctx, activity.tenant_id).plan_year(ended_on.year)
         now = self.ctx.clock()
@@ -167,7 +171,7 @@ class ActivityService:
         return Done(activity.id, self.ctx.platform.save_all(activity))
 
     def attach_evidence(self, actor: Actor, activity_id: UUID, uploads: list[Upload]) -> Done:
-        activity, _ = self._activity(actor, activity_id)
+        activity = self._activity(actor, activity_id)
         self._require_owner(actor, activity)
         if not uploads:
             raise DomainError("请选择文件 / Choose a file")
@@ -176,7 +180,7 @@ class ActivityService:
         return Done(activity.id, self.ctx.platform.save_all(activity))
 
     def withdraw(self, actor: Actor, activity_id: UUID, *, reason: str) -> Done:
-        activity, _ = self._activity(actor, activity_id)
+        activity = self._activity(actor, activity_id)
         self._require_owner(actor, activity)
         activity.withdraw(reason, actor_id=actor.user_id, occurred_at=self.ctx.clock())
         return Done(activity.id, self.ctx.platform.save_all(activity))
@@ -191,13 +195,15 @@ class ActivityService:
     def activity(self, actor: Actor, activity_id: UUID) -> ActivityRow:
         self._activity(actor, activity_id)
         row = self.ctx.communities.activity(activity_id)
-        assert row is not None
+        if row is None:  # recorded a moment ago: the view has not applied it yet
+            raise NotFound("记录不存在 / No such record")
         return row
 
     def evidence(self, actor: Actor, activity_id: UUID, sha256: str) -> EvidenceFile:
         self._activity(actor, activity_id)
         row = self.ctx.communities.activity(activity_id)
-        assert row is not None
+        if row is None:
+            raise NotFound("文件不存在 / No such file")
         for item in row.evidence:
             if item.get("sha256") == sha256:
                 data = self.ctx.blobs.get(sha256)
@@ -225,9 +231,11 @@ class ActivityService:
         )
 
     def activity_page(self, actor: Actor, activity_id: UUID) -> ActivityPage:
-        activity, scope = self._activity(actor, activity_id)
+        activity = self._activity(actor, activity_id)
         row = self.ctx.communities.activity(activity_id)
-        assert row is not None
+        if row is None:  # recorded a moment ago: the view has not applied it yet
+            raise NotFound("记录不存在 / No such record")
+        scope = scope_of(self.ctx, actor, row.community_id)
         [line] = self._lines([row], scope)
         staff = {u.id: u.display_name for u in self.ctx.directory.users(row.tenant_id)}
         details = activity.details

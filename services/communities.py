@@ -13,6 +13,8 @@ from domain.assistance import AssistanceApplication
 from domain.community import Community
 from domain.school import School
 from domain.settings import CommunityType, PlanYearSettings, TenantSettings, settings_id
+from domain.tenant import Tenant
+from domain.uniqueness import NameClaim, school_code_key
 from projections.communities import (
     ActivityRow,
     ApplicationRow,
@@ -69,6 +71,35 @@ def scope_of(ctx: Context, actor: Actor, community_id: UUID) -> Scope:
     if not community_allowed(actor, CommunityAction.VIEW, **scope.policy()):  # type: ignore[arg-type]
         raise NotFound("教共体不存在 / No such community")
     return scope
+
+
+def community_policy(community: Community) -> dict[str, object]:
+    """What ``services.policy`` needs to know of a community, from its aggregate."""
+    return {
+        "owner_tenant_id": community.tenant_id,
+        "partner_tenant_ids": frozenset(community.partner_tenants),
+        "member_school_ids": frozenset(s["school_id"] for s in community.stints),
+        "core_school_id": community.core_school_id,
+    }
+
+
+def community_of(ctx: Context, actor: Actor, community_id: UUID) -> Community:
+    """The community as it is now, if the actor may see it; otherwise it does not exist for them.
+
+    Commands decide from this, never from ``scope_of``: the view may not have applied a community
+    founded, or a school that left, a moment ago.
+    """
+    try:
+        community: object = ctx.platform.repository.get(community_id)
+    except Exception as exc:  # AggregateNotFoundError, or an id of the wrong shape
+        raise NotFound("教共体不存在 / No such community") from exc
+    if not isinstance(community, Community) or not community_allowed(
+        actor,
+        CommunityAction.VIEW,
+        **community_policy(community),  # type: ignore[arg-type]
+    ):
+        raise NotFound("教共体不存在 / No such community")
+    return community
 
 
 def tenant_settings(ctx: Context, tenant_id: UUID) -> TenantSettings:
@@ -196,15 +227,14 @@ class MemberLine:
 
 @dataclass(frozen=True)
 class PendingInvitation:
-    school_id: UUID
-    school: str
+    school: str  # the code the inviting bureau typed: nothing of the school until consent
     bureau: str
     joins_on: date
 
 
 @dataclass(frozen=True)
 class DeclinedInvitation:
-    school: str
+    school: str  # the code, as when it was pending
     bureau: str
     reason: str
     declined_at: datetime
@@ -361,8 +391,8 @@ class CommunityService:
     ) -> Done:
         community = self._own(actor, community_id)
         known = {s["school_id"] for s in community.stints}
-        if school_id not in known and self.ctx.directory.school(actor.tenant_id, school_id) is None:
-            raise NotFound("学校不存在 / No such school")
+        if school_id not in known:
+            self._school(actor, school_id)
         require_community(actor, CommunityAction.MANAGE)
         community.release(
             school_id, on=on, reason=reason, actor_id=actor.user_id, occurred_at=self.ctx.clock()
@@ -372,38 +402,54 @@ class CommunityService:
     def invite_across_regions(
         self, actor: Actor, community_id: UUID, *, tenant_id: UUID, school_code: str, on: date
     ) -> Done:
-        """Invite another bureau's school, named by its code; it joins when that bureau consents."""
+        """Invite another bureau's school, named by its code; it joins when that bureau consents.
+
+        Whether that bureau has a school with the code, and its name, stay that bureau's until it
+        consents: a made-up code is invited exactly as a real one is (only the code is shown), and
+        an invitation that names no school of theirs is one they never see and nobody can accept.
+        """
         community = self._own(actor, community_id)
         require_community(actor, CommunityAction.MANAGE)
         if tenant_id == actor.tenant_id:
             raise DomainError("本局学校直接加入 / A school of this bureau joins directly")
-        match = [
-            s
-            for s in self.ctx.directory.schools(tenant_id)
-            if s.code == school_code.strip().upper()
-        ]
-        if not match:
-            raise NotFound("对方教育局没有该代码的学校 / That bureau has no school with this code")
+        try:
+            # Bureaus are public on the platform (``partner_bureaus``); their schools are not.
+            self.ctx.platform.get_in_tenant(Tenant, tenant_id, tenant_id)
+        except NotFound as exc:
+            raise NotFound("教育局不存在 / No such bureau") from exc
+        code = school_code.strip().upper()
+        if not code:
+            raise DomainError("请填写学校代码 / Enter the school's code")
+        claim_id = NameClaim.create_id(school_code_key(tenant_id, code))
+        try:
+            claim: NameClaim = self.ctx.platform.repository.get(claim_id)
+            school_id = claim.owner_id
+        except Exception:
+            school_id = claim_id  # no school has this id: the invitation can never be accepted
         kind = self.settings(actor).community_type(community.kind)
         community.invite_across_regions(
-            match[0].id,
+            school_id,
             tenant_id,
             on=on,
             kind=kind,
+            school_code=code,
             actor_id=actor.user_id,
             occurred_at=self.ctx.clock(),
         )
         return Done(community.id, self.ctx.platform.save_all(community))
 
     def _invited(self, actor: Actor, community_id: UUID, school_id: UUID) -> Community:
-        invitations = [
-            i
-            for i in self.ctx.communities.invitations_for(actor.tenant_id)
-            if i.community_id == community_id and i.school_id == school_id
-        ]
-        if not invitations:
+        """The inviting community, if it awaits this bureau's answer for one of its schools."""
+        try:
+            community: object = self.ctx.platform.repository.get(community_id)
+            self._school(actor, school_id)
+        except Exception as exc:  # no such community, or not a school of this bureau
+            raise NotFound("没有该邀请 / No such invitation") from exc
+        if not isinstance(community, Community):
             raise NotFound("没有该邀请 / No such invitation")
-        community: Community = self.ctx.platform.repository.get(community_id)
+        invitation = community.pending.get(school_id)
+        if invitation is None or invitation["tenant_id"] != actor.tenant_id:
+            raise NotFound("没有该邀请 / No such invitation")
         return community
 
     def consent(self, actor: Actor, community_id: UUID, school_id: UUID) -> Done:
@@ -533,6 +579,13 @@ class CommunityService:
             actor, key=f"custom_{number}", name=name, max_schools=max_schools
         )
 
+    def _invited_as(self, code: str, tenant_id: UUID, school_id: UUID) -> str:
+        if code:
+            return code
+        # An invitation from before the code was kept was only ever made to a real school.
+        school = self.ctx.directory.school(tenant_id, school_id)
+        return school.name if school else ""
+
     def _tenant_name(self, tenant_id: UUID) -> str:
         tenant = self.ctx.directory.tenant(tenant_id)
         return tenant.name if tenant else ""
@@ -584,7 +637,7 @@ class CommunityService:
             may_apply=False,
             types=self.community_types(actor),
             schools=self.ctx.directory.schools(actor.tenant_id),
-            invitations_waiting=len(views.invitations_for(actor.tenant_id)),
+            invitations_waiting=len(self.invitations(actor)),
             plans_to_review=len(views.plans_of_tenant(actor.tenant_id, status="submitted")),
             open_applications=sum(
                 1 for a in views.applications(actor.tenant_id) if a.status == "open"
@@ -624,28 +677,30 @@ class CommunityService:
         partners: list[TenantRow] = []
         declined: list[DeclinedInvitation] = []
         if access.may_manage:
-            invited: dict[UUID, UUID] = {}  # school → its bureau
+            invited: dict[UUID, Community.CrossRegionInvited] = {}
             for e in self.ctx.platform.repository.event_store.get(community_id):
                 if isinstance(e, Community.CrossRegionInvited):
-                    invited[e.school_id] = e.school_tenant_id
+                    invited[e.school_id] = e
                 elif isinstance(e, Community.CrossRegionDeclined) and e.school_id in invited:
-                    school = self.ctx.directory.school(invited[e.school_id], e.school_id)
+                    invitation = invited[e.school_id]
                     declined.append(
                         DeclinedInvitation(
-                            school=school.name if school else "",
-                            bureau=self._tenant_name(invited[e.school_id]),
+                            school=self._invited_as(
+                                invitation.school_code, invitation.school_tenant_id, e.school_id
+                            ),
+                            bureau=self._tenant_name(invitation.school_tenant_id),
                             reason=e.reason,
                             declined_at=e.occurred_at,
                         )
                     )
-            for school_id, invitation in self._own(actor, community_id).pending.items():
-                school = self.ctx.directory.school(invitation["tenant_id"], school_id)
+            for school_id, waiting in self._own(actor, community_id).pending.items():
                 pending.append(
                     PendingInvitation(
-                        school_id=school_id,
-                        school=school.name if school else "",
-                        bureau=self._tenant_name(invitation["tenant_id"]),
-                        joins_on=invitation["joins_on"],
+                        school=self._invited_as(
+                            waiting.get("code", ""), waiting["tenant_id"], school_id
+                        ),
+                        bureau=self._tenant_name(waiting["tenant_id"]),
+                        joins_on=waiting["joins_on"],
                     )
                 )
             admissible = [
@@ -679,10 +734,12 @@ class CommunityService:
         return [
             InvitationLine(
                 invitation=i,
-                school=own.get(i.school_id, ""),
+                school=own[i.school_id],
                 from_bureau=self._tenant_name(i.owner_tenant_id),
             )
             for i in self.ctx.communities.invitations_for(actor.tenant_id)
+            # An invitation naming a code this bureau does not have is nobody's to answer.
+            if i.school_id in own
         ]
 
     def assistance_page(self, actor: Actor) -> AssistancePage:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from uuid import UUID
 
+from domain.community import Community
 from domain.counting import TaskKind
 from domain.mentoring import Mentor, Pairing, mentor_id_for
 from domain.plan import Rule, Task
@@ -17,7 +18,13 @@ from projections.mentoring import PairRow, RecordRow
 from services.activities import EvidenceFile
 from services.actor import Actor, Done
 from services.clock import local_date
-from services.communities import Scope, scope_of, tenant_settings
+from services.communities import (
+    Scope,
+    community_of,
+    community_policy,
+    scope_of,
+    tenant_settings,
+)
 from services.context import Context
 from services.errors import DomainError, Forbidden, NotFound
 from services.evidence import Upload, store_all
@@ -139,7 +146,7 @@ class CommunityMentoring:
         return sum(1 for p in self.pairs if p.confirmed >= p.target)
 
 
-def _may_end(actor: Actor, pair: PairRow, core_school_id: UUID | None) -> bool:
+def _may_end(actor: Actor, pair: PairRow | Pairing, core_school_id: UUID | None) -> bool:
     """A school admin of the core school, the mentor's or the mentee's school ends a pairing."""
     return actor.has(Role.SCHOOL_ADMIN) and actor.school_id in {
         core_school_id,
@@ -172,16 +179,16 @@ class MentoringService:
         ends_on: date,
     ) -> Done:
         """A core-school admin pairs a mentor with a mentee at member schools of the community."""
-        scope = scope_of(self.ctx, actor, community_id)
-        require_community(actor, CommunityAction.DRAFT_PLAN, **scope.policy())
-        mentor = self._user(scope.community.tenant_id, mentor_id)
-        mentee = self._user(scope.community.tenant_id, mentee_id)
+        community = community_of(self.ctx, actor, community_id)
+        require_community(actor, CommunityAction.DRAFT_PLAN, **community_policy(community))
+        mentor = self._user(community.tenant_id, mentor_id)
+        mentee = self._user(community.tenant_id, mentee_id)
         for user in (mentor, mentee):
             if not user.active or not user.has_role(Role.TEACHER):
                 raise DomainError(
                     f"{user.display_name}不是在职教师 / {user.display_name} is not an active teacher"
                 )
-            if user.school_id not in scope.current_members:
+            if user.school_id not in community.current_members():
                 raise DomainError(
                     f"{user.display_name}所在学校不是该教共体成员 / "
                     f"{user.display_name}'s school is not a member of this community"
@@ -189,13 +196,13 @@ class MentoringService:
         assert mentor.school_id is not None
         assert mentee.school_id is not None
         limit = (
-            tenant_settings(self.ctx, scope.community.tenant_id)
+            tenant_settings(self.ctx, community.tenant_id)
             .plan_year(paired_on.year)
             .mentor_max_mentees
         )
         now = self.ctx.clock()
         pairing = Pairing.pair(
-            tenant_id=scope.community.tenant_id,
+            tenant_id=community.tenant_id,
             community_id=community_id,
             mentor_id=mentor.id,
             mentee_id=mentee.id,
@@ -206,7 +213,7 @@ class MentoringService:
             actor_id=actor.user_id,
             occurred_at=now,
         )
-        holder = self._mentor(scope.community.tenant_id, mentor.id, actor)
+        holder = self._mentor(community.tenant_id, mentor.id, actor)
         holder.take_mentee(
             pairing.id, mentee.id, limit=limit, actor_id=actor.user_id, occurred_at=now
         )
@@ -225,26 +232,25 @@ class MentoringService:
             )
         return found
 
-    def _pairing(self, actor: Actor, pair_id: UUID) -> tuple[Pairing, PairRow]:
-        row = self.ctx.mentoring.pair(pair_id)
+    def _pairing(self, actor: Actor, pair_id: UUID) -> tuple[Pairing, Community]:
+        """The pairing and its community as they are now, for a command."""
         try:
-            if row is None:
+            pairing: object = self.ctx.platform.repository.get(pair_id)
+            if not isinstance(pairing, Pairing):
                 raise NotFound
-            scope_of(self.ctx, actor, row.community_id)
-        except NotFound as exc:
+            community = community_of(self.ctx, actor, pairing.community_id)
+        except Exception as exc:
             # One answer whether the pairing is elsewhere or nowhere: no hint that it exists.
             raise NotFound("结对不存在 / No such pairing") from exc
-        pairing: Pairing = self.ctx.platform.get_in_tenant(Pairing, pair_id, row.tenant_id)
-        return pairing, row
+        return pairing, community
 
     def end(self, actor: Actor, pair_id: UUID, *, on: date, reason: str) -> Done:
-        pairing, row = self._pairing(actor, pair_id)
-        scope = scope_of(self.ctx, actor, row.community_id)
-        if not _may_end(actor, row, scope.community.core_school_id):
+        pairing, community = self._pairing(actor, pair_id)
+        if not _may_end(actor, pairing, community.core_school_id):
             raise Forbidden("只有学校管理员可以结束结对 / Only a school admin ends a pairing")
         now = self.ctx.clock()
         pairing.end(on=on, reason=reason, actor_id=actor.user_id, occurred_at=now)
-        holder = self._mentor(row.tenant_id, row.mentor_id, actor)
+        holder = self._mentor(pairing.tenant_id, pairing.mentor_id, actor)
         holder.release_mentee(pairing.id, actor_id=actor.user_id, occurred_at=now)
         return Done(pairing.id, self.ctx.platform.save_all(holder, pairing))
 
@@ -416,7 +422,10 @@ class MentoringService:
 
     def pair_detail(self, actor: Actor, pair_id: UUID) -> tuple[PairSummary, list[RecordRow], bool]:
         """The pair, its records and whether the actor reads their content (else counts only)."""
-        _, row = self._pairing(actor, pair_id)
+        self._pairing(actor, pair_id)
+        row = self.ctx.mentoring.pair(pair_id)
+        if row is None:  # paired a moment ago: the view has not applied it yet
+            raise NotFound("结对不存在 / No such pairing")
         [summary] = self._summaries(actor, [row], self.ctx.today())
         records = self.ctx.mentoring.records([pair_id])
         readable = may_read_mentoring_content(

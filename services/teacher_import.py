@@ -20,12 +20,13 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from domain.roles import Role
+from domain.school import School
 from domain.uniqueness import NameClaim
 from domain.user import KeyTeacherLevel, User
 from projections.directory import SchoolRow
 from services.actor import Actor
 from services.context import Context
-from services.errors import DomainError
+from services.errors import DomainError, NotFound
 from services.pages import SchoolAccess, school_access
 from services.people import PeopleService
 from services.policy import Action, require
@@ -151,14 +152,14 @@ class TeacherImportService:
         A file that cannot be read at all raises ``DomainError``; problems with rows come back in
         the result's ``errors``, and then nothing has been stored.
         """
-        self.form(actor, school_id)
+        self._importing_to(actor, school_id)
         rows = read_teacher_rows(filename, data)
         return self.import_teachers(actor, school_id, rows)
 
     def import_teachers(
         self, actor: Actor, school_id: UUID, rows: list[TeacherRow]
     ) -> ImportResult:
-        school = self.form(actor, school_id).school
+        school = self._importing_to(actor, school_id)
         if not rows:
             raise DomainError("文件中没有教师数据 / The file has no teacher rows")
         if len(rows) > MAX_ROWS:
@@ -229,6 +230,23 @@ class TeacherImportService:
                 ],
             )
         return ImportResult(school=school, imported=imported, position=position)
+
+    def _importing_to(self, actor: Actor, school_id: UUID) -> SchoolRow:
+        """The school, decided from its aggregate: one registered a moment ago takes teachers too."""
+        try:
+            school: School = self.ctx.platform.get_in_tenant(School, school_id, actor.tenant_id)
+        except NotFound as exc:
+            raise NotFound("学校不存在 / No such school") from exc
+        require(actor, Action.MANAGE_TEACHERS, school_id)
+        return self.ctx.directory.school(actor.tenant_id, school_id) or SchoolRow(
+            id=school.id,
+            tenant_id=school.tenant_id,
+            name=school.name,
+            code=school.code,
+            stage=school.stage,
+            locality=school.locality,
+            student_count=school.student_count,
+        )
 
     def _taken(self, username: str) -> bool:
         try:

@@ -443,6 +443,13 @@ class ProgressService:
         if not 1 <= quarter <= len(checkpoints):
             raise DomainError(f"没有第{quarter}个检查点 / There is no checkpoint {quarter}")
         due = checkpoints[quarter - 1].due
+        # The seal keeps the figures as reported for good: they are drawn from the views, so the
+        # views must first have applied everything recorded until now, or nothing is sealed.
+        if not self.ctx.wait_for(self.ctx.platform.recorder.max_notification_id() or 0):
+            raise DomainError(
+                "数据尚在更新，请稍后再封存 / The figures are still being brought up to date: "
+                "seal again in a moment"
+            )
         own = [
             f
             for f in self.dashboard(actor, as_of=due)

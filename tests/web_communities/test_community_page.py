@@ -172,10 +172,26 @@ def test_a_bureau_declines_an_invitation_with_a_reason(world: World) -> None:
     assert yy_admin.get(f"/communities/{world.community}").status_code == 404
 
 
-def test_an_invitation_naming_an_unknown_school_code_is_not_found(world: World) -> None:
-    response = world.browser("hn-admin").post(
-        f"/communities/{world.community}/invitations",
-        {"tenant_id": str(world.yy.tenant_id), "school_code": "NOPE", "on": "2025-05-15"},
-    )
-    assert response.status_code == 404
-    assert "对方教育局没有该代码的学校" in response.get_data(as_text=True)
+def test_the_invitation_form_answers_alike_for_a_real_and_a_made_up_school_code(
+    world: World,
+) -> None:
+    """Another bureau's schools stay its own until it consents: neither the code nor the name."""
+    hn_admin = world.browser("hn-admin")
+    answers = [
+        hn_admin.post(
+            f"/communities/{world.community}/invitations",
+            {"tenant_id": str(world.yy.tenant_id), "school_code": code, "on": "2025-05-15"},
+        )
+        for code in ("yy-02", "nope-404")
+    ]
+    assert [a.status_code for a in answers] == [302, 302]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    page = hn_admin.text(answers[0].headers["Location"])
+    waiting = page.split("<h3>等待对方教育局同意</h3>")[1].split("</ul>")[0]
+    assert "YY-02" in waiting
+    assert "NOPE-404" in waiting
+    assert "余姚市教育局第二小学" not in page
+    # The invited bureau is asked about its own school only; the made-up code reaches nobody.
+    inbox = world.browser("yy-admin").text("/communities/invitations")
+    assert "余姚市教育局第二小学" in inbox
+    assert "NOPE-404" not in inbox

@@ -54,7 +54,7 @@ def create_app(
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["bilingual"] = bilingual
 
-    from web import auth, errors, health, home
+    from web import auth, conflicts, errors, health, home
 
     @app.context_processor
     def endpoints() -> dict[str, Any]:
@@ -65,6 +65,7 @@ def create_app(
     for blueprint in (auth.bp, health.bp, home.bp):
         app.register_blueprint(blueprint)
     _register_areas(app)
+    conflicts.init_app(app)
     return app
 
 

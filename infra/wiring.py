@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +48,7 @@ from services.people import PeopleService
 from services.plans import PlanService
 from services.platform import Platform
 from services.progress import ProgressService
-from services.queries import QueryService
+from services.queries import QueryService, WaitGate
 from services.teacher_import import TeacherImportService
 
 
@@ -229,7 +230,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         services=Services(
             organisation=OrganisationService(ctx),
             people=PeopleService(ctx),
-            queries=QueryService(ctx),
+            queries=QueryService(ctx, waits=_wait_gate()),
             communities=CommunityService(ctx),
             plans=PlanService(ctx),
             activities=ActivityService(ctx),
@@ -266,3 +267,10 @@ def _rate_limiter(
         return local
     shared = RedisRateLimiter(client, attempts, window_seconds, prefix=prefix)
     return ResilientRateLimiter(shared, local, name=name)
+
+
+def _wait_gate() -> WaitGate:
+    """Read-your-writes waits: two per user, and in all fewer than the worker's threads
+    (``JGT_THREADS``, as ``infra/gunicorn.conf.py`` reads it), so that one thread stays free."""
+    threads = int(os.environ.get("JGT_THREADS", "4") or 4)
+    return WaitGate(per_caller=2, overall=max(1, threads - 1))

@@ -19,6 +19,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from services.actor import Actor, Done
 from services.errors import Conflict
+from services.queries import Waited
 from web.current import runtime, services
 from web.i18n import bilingual
 
@@ -48,7 +49,8 @@ class NotSignedIn(Exception):
 
 
 class NotYetVisible(Exception):
-    """``min_position`` was not reached by the read models within the bounded wait (503)."""
+    """``min_position`` was not reached by the read models within the bounded wait, or the
+    caller already waits in too many requests (503, Retry-After)."""
 
 
 class TooManyWrites(Exception):
@@ -161,7 +163,21 @@ def read_your_writes() -> None:
     if request.method != "GET" or "min_position" not in request.args:
         return
     position = query_int("min_position", minimum=0)
-    if position and not services().queries.wait_for(position):
+    if not position:
+        return
+    who = actor()
+    waited = services().queries.wait_as(f"{who.tenant_id}:{who.user_id}", position)
+    if waited is Waited.BEYOND_HEAD:
+        # Answered at once: no write has that position, so waiting would only hold a thread.
+        raise InvalidInput(
+            "min_position",
+            f"尚无位置 {position} 的记录 / No write has reached position {position} yet",
+        )
+    if waited is Waited.BUSY:
+        raise NotYetVisible(
+            "同时等待的请求过多，请稍后重试 / Too many requests waiting at once; retry shortly"
+        )
+    if waited is Waited.LATE:
         raise NotYetVisible(
             f"数据尚未更新到位置 {position}，请稍后重试 / "
             f"The read models have not reached position {position} yet; retry shortly"

@@ -88,7 +88,7 @@ class PositionBroadcast:
 
     def _follow(self, positions: ViewPositions, stop: threading.Event) -> None:
         while not stop.is_set():
-            pubsub = self.client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+            pubsub = self.client.pubsub(ignore_subscribe_messages=True)
             try:
                 pubsub.subscribe(self.channel)
                 while not stop.is_set():

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from typing import Protocol
 
 import redis
+
+log = logging.getLogger(__name__)
 
 
 class RateLimiter(Protocol):
@@ -99,3 +103,84 @@ class RedisRateLimiter:
 
     def reset(self, key: str) -> None:
         self._client.delete(self._prefix + key)
+
+
+class ResilientRateLimiter:
+    """The shared limiter while Redis answers; this process's own while it does not.
+
+    A Redis outage must not stop sign-ins and writes (each would be a 500), nor lift the limits:
+    each process then counts on its own, which is looser by the number of processes, for as long
+    as the outage lasts. After a failure Redis is asked again only every ``probe_seconds``, so
+    that requests do not each wait for it to fail; the outage is logged when it begins and ends.
+    """
+
+    def __init__(
+        self,
+        primary: RateLimiter,
+        fallback: RateLimiter,
+        *,
+        name: str = "",
+        probe_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.primary, self.fallback = primary, fallback
+        self.name = name
+        self.probe_seconds = probe_seconds
+        self.clock = clock
+        self._down_until: float | None = None  # None while Redis answers
+        self._lock = threading.Lock()
+
+    @property
+    def degraded(self) -> bool:
+        return self._down_until is not None
+
+    def _use_primary(self) -> bool:
+        with self._lock:
+            return self._down_until is None or self.clock() >= self._down_until
+
+    def _failed(self, exc: Exception) -> None:
+        with self._lock:
+            began = self._down_until is None
+            self._down_until = self.clock() + self.probe_seconds
+        if began:
+            log.warning(
+                "rate limits %s: Redis unavailable (%s); counting in this process", self.name, exc
+            )
+
+    def _answered(self) -> None:
+        with self._lock:
+            ended, self._down_until = self._down_until is not None, None
+        if ended:
+            log.warning("rate limits %s: Redis answers again; counting there", self.name)
+
+    def hit(self, key: str) -> bool:
+        if self._use_primary():
+            try:
+                allowed = self.primary.hit(key)
+            except redis.RedisError as exc:
+                self._failed(exc)
+            else:
+                self._answered()
+                return allowed
+        return self.fallback.hit(key)
+
+    def retry_after(self, key: str) -> int:
+        if self._use_primary():
+            try:
+                wait = self.primary.retry_after(key)
+            except redis.RedisError as exc:
+                self._failed(exc)
+            else:
+                self._answered()
+                # What was counted here during an outage still counts until it ages out.
+                return max(wait, self.fallback.retry_after(key))
+        return self.fallback.retry_after(key)
+
+    def reset(self, key: str) -> None:
+        # Both: an attempt counted here during an outage must not outlive a correct sign-in.
+        self.fallback.reset(key)
+        if self._use_primary():
+            try:
+                self.primary.reset(key)
+            except redis.RedisError as exc:
+                self._failed(exc)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from infra.blobs import FileBlobStore
 from infra.dashboard_cache import InProcessFiguresCache, RedisFiguresCache
@@ -14,7 +17,12 @@ from infra.eventstore import datastore_of, open_platform
 from infra.leases import InProcessLease, Lease, RedisLease
 from infra.position_cache import LocalCache, SharedCache, page_cache
 from infra.positions import PositionBroadcast, ViewPositions
-from infra.ratelimit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
+from infra.ratelimit import (
+    InMemoryRateLimiter,
+    RateLimiter,
+    RedisRateLimiter,
+    ResilientRateLimiter,
+)
 from infra.runner import ProjectionRunner, Status, wait_for_position
 from infra.settings import Settings
 from infra.views.base import SQLView
@@ -40,7 +48,7 @@ from services.people import PeopleService
 from services.plans import PlanService
 from services.platform import Platform
 from services.progress import ProgressService
-from services.queries import QueryService
+from services.queries import QueryService, WaitGate
 from services.teacher_import import TeacherImportService
 
 
@@ -174,7 +182,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         CommunitiesProjection(communities),
         MentoringProjection(mentoring),
     ]
-    client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
+    client = _redis_client(settings.redis_url) if settings.redis_url else None
     prefix = settings.redis_prefix
     figures_cache: PositionCache = (
         RedisFiguresCache(client, prefix=f"{prefix}figures:") if client else InProcessFiguresCache()
@@ -200,22 +208,19 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         actors=LocalCache(100_000, lambda _: 1),
     )
     lease: Lease = RedisLease(client, prefix=f"{prefix}lease:") if client else InProcessLease()
-    limiter: RateLimiter = (
-        RedisRateLimiter(
-            client, settings.login_attempts, settings.login_window_seconds, prefix=f"{prefix}rl:"
-        )
-        if client
-        else InMemoryRateLimiter(settings.login_attempts, settings.login_window_seconds)
+    limiter = _rate_limiter(
+        client,
+        settings.login_attempts,
+        settings.login_window_seconds,
+        prefix=f"{prefix}rl:",
+        name="sign-in",
     )
-    api_write_limiter: RateLimiter = (
-        RedisRateLimiter(
-            client,
-            settings.api_writes,
-            settings.api_write_window_seconds,
-            prefix=f"{prefix}api-writes:",
-        )
-        if client
-        else InMemoryRateLimiter(settings.api_writes, settings.api_write_window_seconds)
+    api_write_limiter = _rate_limiter(
+        client,
+        settings.api_writes,
+        settings.api_write_window_seconds,
+        prefix=f"{prefix}api-writes:",
+        name="api-writes",
     )
     return Runtime(
         settings=settings,
@@ -225,7 +230,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         services=Services(
             organisation=OrganisationService(ctx),
             people=PeopleService(ctx),
-            queries=QueryService(ctx),
+            queries=QueryService(ctx, waits=_wait_gate()),
             communities=CommunityService(ctx),
             plans=PlanService(ctx),
             activities=ActivityService(ctx),
@@ -242,3 +247,30 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         positions=positions,
         broadcast=PositionBroadcast(client, f"{prefix}positions") if client else None,
     )
+
+
+def _redis_client(url: str) -> redis.Redis:
+    """Redis answering in a moment or failing in one: a request never waits long for it. One
+    quick retry covers a pooled connection that a Redis restart has closed; the library's default
+    (ten, with backoff) would make each request wait seconds during an outage."""
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=1.0, socket_timeout=2.0, retry=Retry(NoBackoff(), 1)
+    )
+
+
+def _rate_limiter(
+    client: redis.Redis | None, attempts: int, window_seconds: int, *, prefix: str, name: str
+) -> RateLimiter:
+    """Shared in Redis when there is one, falling back to this process's count while it is away."""
+    local = InMemoryRateLimiter(attempts, window_seconds)
+    if client is None:
+        return local
+    shared = RedisRateLimiter(client, attempts, window_seconds, prefix=prefix)
+    return ResilientRateLimiter(shared, local, name=name)
+
+
+def _wait_gate() -> WaitGate:
+    """Read-your-writes waits: two per user, and in all fewer than the worker's threads
+    (``JGT_THREADS``, as ``infra/gunicorn.conf.py`` reads it), so that one thread stays free."""
+    threads = int(os.environ.get("JGT_THREADS", "4") or 4)
+    return WaitGate(per_caller=2, overall=max(1, threads - 1))

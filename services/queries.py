@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
 from uuid import UUID
 
 from domain.roles import Role
@@ -13,13 +18,68 @@ from services.errors import Forbidden, NotFound
 from services.policy import Action, allowed, require
 
 
+class Waited(Enum):
+    """How a read-your-writes wait ended."""
+
+    REACHED = "reached"  # the read models show the position
+    LATE = "late"  # they did not within the bounded wait
+    BEYOND_HEAD = "beyond_head"  # no event has that position yet: nothing to wait for
+    BUSY = "busy"  # too many waits already (this caller's, or everyone's): not waited
+
+
+class WaitGate:
+    """Bounds the requests parked in read-your-writes waits, per caller and in all.
+
+    A wait holds a server thread for up to the read-your-writes timeout. Unbounded, one signed-in
+    user asking for many positions at once parks every thread of the server; so each caller may
+    wait in ``per_caller`` requests at once, and all callers together in fewer requests than a
+    worker has threads (``overall``): some thread is always free to serve. Beyond that a wait is
+    refused at once rather than queued.
+    """
+
+    def __init__(self, *, per_caller: int = 2, overall: int = 3) -> None:
+        self.per_caller = per_caller
+        self.overall = overall
+        self._waiting: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def slot(self, caller: str) -> Iterator[bool]:
+        """Yields whether the caller may wait now (and holds the slot meanwhile)."""
+        with self._lock:
+            allowed = (
+                self._waiting[caller] < self.per_caller and self._waiting.total() < self.overall
+            )
+            if allowed:
+                self._waiting[caller] += 1
+        try:
+            yield allowed
+        finally:
+            if allowed:
+                with self._lock:
+                    self._waiting[caller] -= 1
+                    if not self._waiting[caller]:
+                        del self._waiting[caller]
+
+
 class QueryService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, *, waits: WaitGate | None = None) -> None:
         self.ctx = ctx
+        self.waits = waits or WaitGate()
 
     def wait_for(self, position: int) -> bool:
         """Read-your-writes: wait (bounded) until the read models show ``position``."""
         return self.ctx.wait_for(position)
+
+    def wait_as(self, caller: str, position: int) -> Waited:
+        """Read-your-writes for one caller (a user), bounded by ``waits``: a position not yet in
+        the log is answered at once, and so is a caller with too many waits already."""
+        if position > self.ctx.platform.head():
+            return Waited.BEYOND_HEAD
+        with self.waits.slot(caller) as allowed:
+            if not allowed:
+                return Waited.BUSY
+            return Waited.REACHED if self.ctx.wait_for(position) else Waited.LATE
 
     def tenants(self, actor: Actor) -> list[TenantRow]:
         require(actor, Action.REGISTER_TENANT)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.ratelimit import InMemoryRateLimiter, RedisRateLimiter
+from infra.ratelimit import InMemoryRateLimiter, RedisRateLimiter, ResilientRateLimiter
 from infra.settings import load_settings
 from infra.wiring import Runtime
 from tests.conftest import open_runtime, sqlite_settings
@@ -193,8 +193,10 @@ def test_in_redis_every_worker_of_the_deployment_shares_a_users_count(
     )
     first, second = open_runtime(settings), open_runtime(settings)
     try:
-        assert isinstance(first.api_write_limiter, RedisRateLimiter)
-        assert isinstance(second.api_write_limiter, RedisRateLimiter)
+        for runtime in (first, second):
+            limiter = runtime.api_write_limiter
+            assert isinstance(limiter, ResilientRateLimiter)
+            assert isinstance(limiter.primary, RedisRateLimiter)
         api = make_api(first)  # the same SQLite file and secret: a token works on both apps
         one = api.as_("hn-admin")
         other_app = create_app(runtime=second).test_client()

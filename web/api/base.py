@@ -7,6 +7,8 @@ so cross-site requests carry no credentials and CSRF does not apply.
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 import time
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -19,6 +21,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from services.actor import Actor, Done
 from services.errors import Conflict
+from services.queries import Waited
 from web.current import runtime, services
 from web.i18n import bilingual
 
@@ -48,7 +51,8 @@ class NotSignedIn(Exception):
 
 
 class NotYetVisible(Exception):
-    """``min_position`` was not reached by the read models within the bounded wait (503)."""
+    """``min_position`` was not reached by the read models within the bounded wait, or the
+    caller already waits in too many requests (503, Retry-After)."""
 
 
 class TooManyWrites(Exception):
@@ -161,7 +165,21 @@ def read_your_writes() -> None:
     if request.method != "GET" or "min_position" not in request.args:
         return
     position = query_int("min_position", minimum=0)
-    if position and not services().queries.wait_for(position):
+    if not position:
+        return
+    who = actor()
+    waited = services().queries.wait_as(f"{who.tenant_id}:{who.user_id}", position)
+    if waited is Waited.BEYOND_HEAD:
+        # Answered at once: no write has that position, so waiting would only hold a thread.
+        raise InvalidInput(
+            "min_position",
+            f"尚无位置 {position} 的记录 / No write has reached position {position} yet",
+        )
+    if waited is Waited.BUSY:
+        raise NotYetVisible(
+            "同时等待的请求过多，请稍后重试 / Too many requests waiting at once; retry shortly"
+        )
+    if waited is Waited.LATE:
         raise NotYetVisible(
             f"数据尚未更新到位置 {position}，请稍后重试 / "
             f"The read models have not reached position {position} yet; retry shortly"
@@ -176,12 +194,93 @@ def actor() -> Actor:
 # Input ---------------------------------------------------------------------------------------------
 
 
+#: JSON deeper than this is no request of this API (and a deep one would exhaust the stack).
+MAX_JSON_DEPTH = 32
+#: Numbers beyond 64 bits (or not finite) are no value of this API, and no column holds them.
+LARGEST_NUMBER = 2**63 - 1
+
+
 def body() -> Body:
-    """The request's JSON object (400 if the body is not one)."""
-    data = request.get_json(silent=True)
+    """The request's JSON object (400 with the reason if the body is not one)."""
+    data = _strict_json() if request.is_json else None
     if not isinstance(data, dict):
         raise InvalidInput("body", "请求体应为JSON对象 / The body must be a JSON object")
     return Body(data)
+
+
+def _strict_json() -> Any:
+    """The body as JSON, refusing what would fail later instead (a 500 in a driver or an
+    encoder): nesting beyond ``MAX_JSON_DEPTH``, numbers beyond 64 bits or not finite, and text
+    that is not Unicode (a lone surrogate such as ``"\\ud800"``)."""
+    try:
+        text = request.get_data(cache=True).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("body", "请求体应为UTF-8编码 / The body must be UTF-8") from exc
+    try:
+        data = json.loads(
+            text, parse_int=_bounded_int, parse_float=_finite_float, parse_constant=_no_constant
+        )
+    except RecursionError as exc:
+        raise InvalidInput("body", _TOO_DEEP) from exc
+    except _OutOfRange as exc:
+        raise InvalidInput("body", str(exc)) from exc
+    except ValueError as exc:  # malformed JSON, or an integer of thousands of digits
+        raise InvalidInput("body", "请求体不是有效的JSON / The body is not valid JSON") from exc
+    _check_values(data)
+    return data
+
+
+_TOO_DEEP = f"嵌套过深（最多{MAX_JSON_DEPTH}层）/ Nested too deeply (at most {MAX_JSON_DEPTH})"
+_NOT_A_NUMBER = "数值超出范围 / A number out of range (64-bit integers, finite decimals)"
+
+
+class _OutOfRange(ValueError):
+    pass
+
+
+def _bounded_int(raw: str) -> int:
+    value = int(raw)
+    if abs(value) > LARGEST_NUMBER:
+        raise _OutOfRange(_NOT_A_NUMBER)
+    return value
+
+
+def _finite_float(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value) or abs(value) > LARGEST_NUMBER:
+        raise _OutOfRange(_NOT_A_NUMBER)
+    return value
+
+
+def _no_constant(raw: str) -> float:
+    raise _OutOfRange(_NOT_A_NUMBER)
+
+
+def _check_values(data: Any) -> None:
+    """Depth and text, walked without recursion."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            _check_text(value)
+        elif isinstance(value, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise InvalidInput("body", _TOO_DEEP)
+            if isinstance(value, dict):
+                for key in value:
+                    _check_text(key)
+                value = list(value.values())
+            stack.extend((item, depth + 1) for item in value)
+
+
+def _check_text(value: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInput(
+            "body",
+            "文本含无效字符（单独的代理项）/ Text with an invalid character (a lone surrogate)",
+        ) from exc
 
 
 class Body:

@@ -29,9 +29,13 @@ from web.api.base import (
     items,
     jsonable,
     one,
+    optional_query_int,
     optional_query_uuid,
 )
 from web.current import parse_id, services
+
+#: The years a report, a seal or a query may name.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 # Input ------------------------------------------------------------------------------------------
 
@@ -71,8 +75,8 @@ def _as_of() -> date | None:
 
 
 def _year(raw: str) -> int:
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-        raise InvalidInput("year", "应为年份 / Must be a year (2000–2100)")
+    if not raw.isdigit() or not FIRST_YEAR <= int(raw) <= LAST_YEAR:
+        raise InvalidInput("year", f"应为年份 / Must be a year ({FIRST_YEAR}–{LAST_YEAR})")
     return int(raw)
 
 
@@ -503,18 +507,17 @@ def community_events(community_id: str) -> ResponseReturnValue:
 @bp.post("/seals")
 def seal_quarter() -> ResponseReturnValue:
     fields = body()
-    result = services().progress.seal_quarter(
-        actor(), year=fields.integer("year"), quarter=fields.integer("quarter")
-    )
+    year = fields.integer("year")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput("year", f"超出范围 / Out of range ({FIRST_YEAR}–{LAST_YEAR})")
+    result = services().progress.seal_quarter(actor(), year=year, quarter=fields.integer("quarter"))
     return done(result, 201)
 
 
 @bp.get("/seals")
 def list_seals() -> ResponseReturnValue:
-    year = request.args.get("year")
-    if year is not None and not year.isdigit():
-        raise InvalidInput("year", "应为整数 / Must be an integer")
-    return items(services().progress.seals(actor(), int(year) if year else None))
+    year = optional_query_int("year", minimum=FIRST_YEAR, maximum=LAST_YEAR)
+    return items(services().progress.seals(actor(), year))
 
 
 @bp.get("/reports/<year>")

@@ -435,7 +435,9 @@ DOCUMENT: dict[str, Any] = {
                 "in": "query",
                 "description": (
                     "Wait (bounded) until the read models include this store position, e.g. the "
-                    "`position` a command answered; 503 if they do not in time."
+                    "`position` a command answered; 503 with `Retry-After` if they do not in time, "
+                    "or at once if this user already waits in 2 requests (or the server in too "
+                    "many). A position no write has reached yet answers 400 at once."
                 ),
                 "schema": {"type": "integer", "minimum": 0},
             },
@@ -458,7 +460,10 @@ DOCUMENT: dict[str, Any] = {
             ),
             "Forbidden": _error_response("Signed in, but not allowed to do this"),
             "NotFound": _error_response("No such thing in the signed-in user's bureau"),
-            "Conflict": _error_response("The login name or school code is taken"),
+            "Conflict": _error_response(
+                "The login name or school code is taken, or the record was changed by another "
+                "request at the same moment (reload and try again)"
+            ),
             "RuleBroken": _error_response("A rule of the domain was broken"),
             "TooManyRequests": _error_response("Too many sign-in attempts", "Retry-After"),
             "TooManyWrites": _error_response(
@@ -466,7 +471,9 @@ DOCUMENT: dict[str, Any] = {
                 "Retry-After",
             ),
             "NotYetVisible": _error_response(
-                "The read models did not reach `min_position` in time; retry", "Retry-After"
+                "The read models did not reach `min_position` in time, too many requests wait at "
+                "once, or the database is briefly unavailable; retry after `Retry-After` s",
+                "Retry-After",
             ),
         },
         "schemas": {

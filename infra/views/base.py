@@ -192,7 +192,7 @@ class SQLView(SQLAlchemyTrackingRecorder):
         for table in tables:
             rows = list(batch.inserts.pop(table, {}).values())
             if rows:
-                batch.session.execute(insert(table), rows)
+                batch.session.execute(insert(table), _every_column(table, rows))
 
     def _memo(self) -> dict[Hashable, Any] | None:
         batch = self._current_batch()
@@ -203,16 +203,28 @@ class SQLView(SQLAlchemyTrackingRecorder):
         for table in self.view_tables:
             rows = list(batch.inserts.pop(table, {}).values())
             if rows:
-                session.execute(insert(table), rows)
+                session.execute(insert(table), _every_column(table, rows))
             keys, values = batch.upserts.pop(table, ([], {}))
             if values:
                 rows = list(values.values())
-                statement = _upsert_statement(session, table, keys, list(rows[0]))
-                session.execute(statement, rows)
+                columns = sorted({c for row in rows for c in row})
+                statement = _upsert_statement(session, table, keys, columns)
+                session.execute(statement, [{c: row.get(c) for c in columns} for row in rows])
 
     @staticmethod
     def _dialect(session: Session) -> str:
         return session.get_bind().dialect.name
+
+
+def _every_column(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with a value for every column a row of them names.
+
+    An executemany takes its columns from the first row, so a value that only a later row has
+    (set by an update in the same batch) would be dropped without a word. A column no row names
+    is left to its default."""
+    named = {c for row in rows for c in row}
+    columns = [c.name for c in table.columns if c.name in named]
+    return [{c: row.get(c) for c in columns} for row in rows]
 
 
 def _upsert_statement(session: Session, table: Table, keys: list[str], columns: list[str]) -> Any:

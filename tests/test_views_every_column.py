@@ -32,6 +32,8 @@ def a_history_for_every_view(runtime: Runtime, set_clock: SetClock) -> None:
     runtime.services.communities.admit(hn.admin, story.community, joining, on=date(2025, 11, 3))
     mentee = teacher_at(runtime, hn, joining, "hn-mentee")
     runtime.catch_up()
+    assert hn.teacher.user_id is not None
+    assert mentee.user_id is not None
     pair = mentoring.pair(
         hn.school_admin,
         story.community,
@@ -57,6 +59,7 @@ def a_history_for_every_view(runtime: Runtime, set_clock: SetClock) -> None:
     mentoring.dispute(hn.teacher, pair, "2", comment="时长有误")
     # Registered and given a new password with no catch-up between: one batch holds both.
     newcomer = teacher_at(runtime, hn, hn.school_id, "hn-newcomer")
+    assert newcomer.user_id is not None
     runtime.services.people.reset_password(hn.school_admin, newcomer.user_id, new=PASSWORD + "-2")
     runtime.catch_up()
 

@@ -18,9 +18,25 @@ from typing import Any, ClassVar
 from eventsourcing.persistence import IntegrityError
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
-from sqlalchemy import MetaData, Table, delete, func, insert, inspect, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 APPLICATION_NAME = "jgt"
 metadata = MetaData()
@@ -57,15 +73,19 @@ class SQLView(SQLAlchemyTrackingRecorder):
     def create_table(self) -> None:
         """Create the view's tables, and add the columns a later version of a table has gained
         (``jgt db init`` on an existing database). Only nullable columns are ever added: the rows
-        already there have no value for them until the view is rebuilt or an event sets one."""
+        already there have no value for them until the view is rebuilt or an event sets one.
+        On PostgreSQL a column declared wider than it was made (VARCHAR(n) now TEXT, INTEGER now
+        BIGINT) is widened in place; SQLite does not enforce either."""
         super().create_table()
         with self.transaction(commit=True) as session:
             connection = session.connection()
             found: Any = inspect(connection)
             for table in self.view_tables:
-                present = {c["name"] for c in found.get_columns(table.name)}
+                present = {c["name"]: c["type"] for c in found.get_columns(table.name)}
                 for column in table.columns:
                     if column.name in present:
+                        if connection.dialect.name == "postgresql":
+                            _widen(connection, column, present[column.name])
                         continue
                     if not column.nullable:
                         raise RuntimeError(
@@ -214,6 +234,24 @@ class SQLView(SQLAlchemyTrackingRecorder):
     @staticmethod
     def _dialect(session: Session) -> str:
         return session.get_bind().dialect.name
+
+
+def _widen(connection: Connection, column: Column[Any], reflected: TypeEngine[Any]) -> None:
+    """ALTER a column to its declared type when the table holds it narrower (never narrows)."""
+    declared = column.type.dialect_impl(connection.dialect)
+    if isinstance(reflected, Integer) and not isinstance(reflected, BigInteger):
+        wider = isinstance(declared, BigInteger)
+    elif isinstance(reflected, String) and reflected.length is not None:
+        wider = isinstance(declared, String) and (
+            declared.length is None or declared.length > reflected.length
+        )
+    else:
+        wider = False
+    if wider:
+        kind = column.type.compile(dialect=connection.dialect)
+        connection.execute(
+            text(f'ALTER TABLE "{column.table.name}" ALTER COLUMN "{column.name}" TYPE {kind}')
+        )
 
 
 def _every_column(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

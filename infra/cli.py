@@ -39,7 +39,8 @@ def db_init() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def demo(host: str, port: int) -> None:
+@click.option("--seed-only", is_flag=True, help="Seed the demo and exit, without serving.")
+def demo(host: str, port: int, seed_only: bool) -> None:
     """Seed the demo bureau (idempotent) and serve it on the embedded default."""
     from infra.demo import DEMO_PASSWORD, seed_demo
 
@@ -54,6 +55,8 @@ def demo(host: str, port: int) -> None:
     click.echo("\n演示账号 / demo logins (password: " + DEMO_PASSWORD + "):")
     for username, role in logins:
         click.echo(f"  {username:<16} {role}")
+    if seed_only:
+        return
     click.echo(f"\n打开 / open http://{host}:{port}\n")
     _serve(host, port)
 

@@ -137,12 +137,20 @@ def projections_rebuild(name: str, batch_size: int) -> None:
 
 @projections.command("status")
 def projections_status() -> None:
-    """Each view's position, the head of the store, and the lag."""
+    """Each view's position, the head of the store, the lag, and the views that stopped."""
     runtime = build_runtime(load_settings())
     try:
         click.echo(f"{'view':<16}{'position':>10}{'head':>10}{'lag':>8}")
         for status in runtime.status():
             click.echo(f"{status.name:<16}{status.position:>10}{status.head:>10}{status.lag:>8}")
+        for fault in runtime.stopped_views():
+            click.echo(
+                f"\n{fault.view} stopped at {fault.position} ({fault.topic}): "
+                f"{fault.error}: {fault.message}\n"
+                f"  first seen {fault.first_seen:%Y-%m-%d %H:%M:%S} UTC, "
+                f"last seen {fault.last_seen:%Y-%m-%d %H:%M:%S} UTC, {fault.attempts} attempts "
+                "(docs/adr/0003-when-a-view-stops.md)"
+            )
     finally:
         runtime.close()
 

@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -27,7 +27,8 @@ from eventsourcing.persistence import InterfaceError, Notification
 from sqlalchemy.exc import DBAPIError
 
 from infra.faults import Fault, ProjectionFaults
-from infra.leases import Lease
+from infra.leases import InProcessLease, Lease
+from infra.rebuild import Shadow, ShadowBehind
 from infra.views.base import SQLView, TrackingConflict
 from infra.wake import Wake
 from projections.base import Projection
@@ -88,6 +89,7 @@ class ProjectionRunner:
         faults: ProjectionFaults | None = None,
         min_backoff: float = 1.0,
         max_backoff: float = 60.0,
+        read_in_batch: bool = True,
     ) -> None:
         self.platform = platform
         # A runner of its own: the handlers read ``position``, which the runner sets per event.
@@ -109,6 +111,7 @@ class ProjectionRunner:
         self._fault_at: int | None = None
         self._fault_checked = False
         self.min_backoff, self.max_backoff = min_backoff, max_backoff
+        self.read_in_batch = read_in_batch
 
     @property
     def name(self) -> str:
@@ -139,15 +142,12 @@ class ProjectionRunner:
             limit = 1 if position < one_by_one_until else self.batch_size
             current: Notification | None = None
             try:
+                # A shadow view reads the store before its batch: their databases differ.
+                notifications = () if self.read_in_batch else self._read(position, head, limit)
                 with self.view.batch() as session:
-                    # Read in the batch's own session: one connection, one transaction.
-                    notifications = recorder.select_notifications(
-                        start=position,
-                        stop=head,
-                        limit=limit,
-                        topics=self.topics,
-                        inclusive_of_start=False,
-                    )
+                    if self.read_in_batch:
+                        # Read in the batch's own session: one connection, one transaction.
+                        notifications = self._read(position, head, limit)
                     full = len(notifications) == limit
                     to_position = notifications[-1].id if full else head
                     for notification in notifications:
@@ -176,6 +176,15 @@ class ProjectionRunner:
             with self.caught_up:
                 self.caught_up.notify_all()
         return processed
+
+    def _read(self, position: int, head: int, limit: int) -> Sequence[Notification]:
+        return self.platform.recorder.select_notifications(
+            start=position,
+            stop=head,
+            limit=limit,
+            topics=self.topics,
+            inclusive_of_start=False,
+        )
 
     def _stopped_at(self, notification: Notification, error: Exception) -> NoReturn:
         fault = None
@@ -236,29 +245,53 @@ class ProjectionRunner:
                 log.warning("could not release the lease for %s", self.name, exc_info=True)
 
     def rebuild(self) -> int:
-        """Empty the view and apply the whole log again. Needs the lease: stop workers first."""
-        if not self.lease.acquire(self.name, self.holder, self.lease_ttl):
+        """Apply the whole log to a view beside the live one, and swap it in once it has caught
+        up (``infra.rebuild``, ADR 0003). The live view serves meanwhile, and its runner may
+        keep running; a rebuild that fails changes nothing. Returns the events applied."""
+        name = f"{self.name}:rebuild"
+        if not self.lease.acquire(name, self.holder, self.lease_ttl):
             raise RuntimeError(
-                f"另一个运行器持有 {self.name} 的租约 / another runner holds the lease for "
-                f"{self.name}; stop the projection workers and try again"
+                f"{self.name} 正在另一处重建 / another rebuild of {self.name} is under way"
             )
         lost = False
 
         def still_ours() -> bool:
             nonlocal lost
-            lost = not self.lease.acquire(self.name, self.holder, self.lease_ttl)
+            lost = not self.lease.acquire(name, self.holder, self.lease_ttl)
             return not lost
 
+        shadow = Shadow(self.view)
         try:
-            self.view.clear()
-            count = self.catch_up(still_ours)
-        finally:
-            self.lease.release(self.name, self.holder)
-        if lost:
-            raise RuntimeError(
-                f"重建 {self.name} 时失去了租约 / lost the lease for {self.name} while rebuilding "
-                f"(at {self.view.position()}); stop the projection workers and rebuild again"
+            projection = copy.copy(self.projection)
+            projection.view = shadow.open()
+            beside = ProjectionRunner(
+                platform=self.platform,
+                projection=projection,
+                lease=InProcessLease(),
+                batch_size=self.batch_size,
+                read_in_batch=False,
             )
+            count = 0
+            while True:
+                count += beside.catch_up(still_ours)
+                if lost:
+                    raise RuntimeError(
+                        f"重建 {self.name} 时失去了租约 / lost the lease for rebuilding "
+                        f"{self.name}; the live view is unchanged, rebuild again"
+                    )
+                try:
+                    position = shadow.swap()
+                    break
+                except ShadowBehind:
+                    continue  # the live runner applied newer events: catch up to them too
+        finally:
+            shadow.drop()
+            self.lease.release(name, self.holder)
+        log.info("rebuilt %s beside the live view and swapped it in at %s", self.name, position)
+        if self.faults is not None:
+            self.faults.clear(self.name, position)
+        if self.on_advanced is not None:
+            self.on_advanced(self.name, position)
         return count
 
 

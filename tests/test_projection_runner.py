@@ -319,8 +319,11 @@ def test_a_running_runner_outlives_a_failing_batch_and_an_unreachable_lease(
     assert runner.lease.holder("audit_log") is None  # released on stop
 
 
-def test_a_rebuild_that_loses_its_lease_says_so(runtime: Runtime) -> None:
-    head = seed(runtime, 300)
+def test_a_rebuild_that_loses_its_lease_says_so_and_changes_nothing(runtime: Runtime) -> None:
+    seed(runtime, 300)
+    runtime.catch_up()
+    live = runtime.views["audit_log"]
+    before, position = view_rows(live), live.position()
     runner = ProjectionRunner(
         platform=runtime.platform,
         projection=audit_projection(runtime),
@@ -329,14 +332,20 @@ def test_a_rebuild_that_loses_its_lease_says_so(runtime: Runtime) -> None:
     )
     with pytest.raises(RuntimeError, match="lost the lease"):
         runner.rebuild()
-    assert 0 < runner.view.position() < head
+    assert live.position() == position
+    assert view_rows(live) == before
 
 
-def test_a_rebuild_refuses_to_start_while_a_worker_holds_the_lease(runtime: Runtime) -> None:
+def test_a_rebuild_goes_on_beside_a_worker_but_not_beside_another_rebuild(
+    runtime: Runtime,
+) -> None:
     seed(runtime, 100)
     runtime.catch_up()
-    before = runtime.views["audit_log"].count_rows()
+    live = runtime.views["audit_log"]
+    before = view_rows(live)
     assert runtime.lease.acquire("audit_log", "a-worker", 30)
-    with pytest.raises(RuntimeError, match="another runner holds the lease"):
+    runtime.runner("audit_log").rebuild()  # the worker keeps the live view meanwhile
+    assert view_rows(live) == before
+    assert runtime.lease.acquire("audit_log:rebuild", "another-rebuild", 30)
+    with pytest.raises(RuntimeError, match="another rebuild of audit_log is under way"):
         runtime.runner("audit_log").rebuild()
-    assert runtime.views["audit_log"].count_rows() == before  # not even cleared

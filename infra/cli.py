@@ -115,7 +115,9 @@ def projections_run(names: tuple[str, ...], batch_size: int) -> None:
 @click.argument("name")
 @click.option("--batch-size", default=5000, show_default=True)
 def projections_rebuild(name: str, batch_size: int) -> None:
-    """Empty view NAME and apply the whole event log again, in batches."""
+    """Apply the whole event log to view NAME beside the live one, and swap it in once caught up.
+
+    The live view serves, and its workers may run, meanwhile; a failed rebuild changes nothing."""
     import time
 
     runtime = build_runtime(load_settings())
@@ -130,6 +132,8 @@ def projections_rebuild(name: str, batch_size: int) -> None:
         )
     except (KeyError, RuntimeError) as exc:
         click.echo(str(exc), err=True)
+        if exc.__cause__ is not None:
+            click.echo(f"  {type(exc.__cause__).__name__}: {exc.__cause__}", err=True)
         sys.exit(2)
     finally:
         runtime.close()

@@ -48,7 +48,7 @@ class Status:
         return max(self.head - self.position, 0)
 
 
-class ProjectionStopped(Exception):
+class ProjectionStopped(RuntimeError):
     """A view cannot apply the event at ``position``: it stops there, it does not skip it."""
 
     def __init__(self, view: str, position: int, topic: str, fault: Fault | None) -> None:

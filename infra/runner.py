@@ -15,6 +15,7 @@ import copy
 import logging
 import os
 import socket
+import sqlite3
 import threading
 import time
 import uuid
@@ -59,15 +60,24 @@ class ProjectionStopped(RuntimeError):
         self.view, self.position, self.topic, self.fault = view, position, topic, fault
 
 
-def _unreachable(error: BaseException) -> bool:
-    """The database, not the event, failed (a lost connection): no event is to blame."""
+#: PostgreSQL's codes for a lock or snapshot conflict: deadlock, serialization, lock not available.
+_CONTENTION = {"40P01", "40001", "55P03"}
+
+
+def _not_the_events_fault(error: BaseException) -> bool:
+    """The database, not the event, failed (a lost connection, a lock held elsewhere, as during
+    a rebuild's swap): no event is to blame, and the run loop retries."""
     cause: BaseException | None = error
     while cause is not None:
         if isinstance(cause, DBAPIError) and cause.connection_invalidated:
             return True
         if isinstance(cause, (InterfaceError, sqlalchemy.exc.InterfaceError)):
             return True
-        cause = cause.__cause__
+        if getattr(cause, "pgcode", None) in _CONTENTION:
+            return True
+        if isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause):
+            return True
+        cause = cause.__cause__ or getattr(cause, "orig", None)
     return False
 
 
@@ -161,7 +171,7 @@ class ProjectionRunner:
                 position = self.view.position()
                 continue
             except Exception as error:
-                if current is None or _unreachable(error):
+                if current is None or _not_the_events_fault(error):
                     raise  # nothing to blame on an event: the run loop retries
                 if limit > 1:
                     one_by_one_until = to_position

@@ -6,16 +6,19 @@ name); the fix is undoing it, as a deployment would. On SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from pathlib import Path
 from uuid import UUID
 
 import pytest
+import sqlalchemy.exc
 from click.testing import CliRunner
+from eventsourcing.persistence import OperationalError as PersistenceOperationalError
 
 from infra.cli import main
-from infra.runner import ProjectionStopped, wait_for_position
+from infra.runner import ProjectionStopped, _not_the_events_fault, wait_for_position
 from infra.settings import Settings
 from infra.views.directory import SQLDirectoryView
 from infra.wake import InProcessWake
@@ -156,3 +159,18 @@ def test_healthz_answers_503_json_when_the_database_cannot_be_reached(tmp_path: 
     assert response.status_code == 503
     assert response.headers["Retry-After"]
     assert response.get_json()["status"] == "unavailable"
+
+
+def test_a_lock_held_elsewhere_or_a_lost_connection_is_not_blamed_on_an_event() -> None:
+    locked = sqlalchemy.exc.OperationalError(
+        "INSERT", {}, sqlite3.OperationalError("database is locked")
+    )
+    wrapped = PersistenceOperationalError(locked)
+    wrapped.__cause__ = locked
+    lost = sqlalchemy.exc.OperationalError("SELECT", {}, Exception("server closed"))
+    lost.connection_invalidated = True
+    assert _not_the_events_fault(wrapped)
+    assert _not_the_events_fault(lost)
+    assert not _not_the_events_fault(ValueError("cannot store it"))
+    too_long = sqlalchemy.exc.DataError("INSERT", {}, Exception("value too long"))
+    assert not _not_the_events_fault(too_long)

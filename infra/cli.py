@@ -39,7 +39,8 @@ def db_init() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def demo(host: str, port: int) -> None:
+@click.option("--seed-only", is_flag=True, help="Seed the demo and exit, without serving.")
+def demo(host: str, port: int, seed_only: bool) -> None:
     """Seed the demo bureau (idempotent) and serve it on the embedded default."""
     from infra.demo import DEMO_PASSWORD, seed_demo
 
@@ -54,6 +55,8 @@ def demo(host: str, port: int) -> None:
     click.echo("\n演示账号 / demo logins (password: " + DEMO_PASSWORD + "):")
     for username, role in logins:
         click.echo(f"  {username:<16} {role}")
+    if seed_only:
+        return
     click.echo(f"\n打开 / open http://{host}:{port}\n")
     _serve(host, port)
 
@@ -112,7 +115,9 @@ def projections_run(names: tuple[str, ...], batch_size: int) -> None:
 @click.argument("name")
 @click.option("--batch-size", default=5000, show_default=True)
 def projections_rebuild(name: str, batch_size: int) -> None:
-    """Empty view NAME and apply the whole event log again, in batches."""
+    """Apply the whole event log to view NAME beside the live one, and swap it in once caught up.
+
+    The live view serves, and its workers may run, meanwhile; a failed rebuild changes nothing."""
     import time
 
     runtime = build_runtime(load_settings())
@@ -127,6 +132,8 @@ def projections_rebuild(name: str, batch_size: int) -> None:
         )
     except (KeyError, RuntimeError) as exc:
         click.echo(str(exc), err=True)
+        if exc.__cause__ is not None:
+            click.echo(f"  {type(exc.__cause__).__name__}: {exc.__cause__}", err=True)
         sys.exit(2)
     finally:
         runtime.close()
@@ -134,12 +141,20 @@ def projections_rebuild(name: str, batch_size: int) -> None:
 
 @projections.command("status")
 def projections_status() -> None:
-    """Each view's position, the head of the store, and the lag."""
+    """Each view's position, the head of the store, the lag, and the views that stopped."""
     runtime = build_runtime(load_settings())
     try:
         click.echo(f"{'view':<16}{'position':>10}{'head':>10}{'lag':>8}")
         for status in runtime.status():
             click.echo(f"{status.name:<16}{status.position:>10}{status.head:>10}{status.lag:>8}")
+        for fault in runtime.stopped_views():
+            click.echo(
+                f"\n{fault.view} stopped at {fault.position} ({fault.topic}): "
+                f"{fault.error}: {fault.message}\n"
+                f"  first seen {fault.first_seen:%Y-%m-%d %H:%M:%S} UTC, "
+                f"last seen {fault.last_seen:%Y-%m-%d %H:%M:%S} UTC, {fault.attempts} attempts "
+                "(docs/adr/0003-when-a-view-stops.md)"
+            )
     finally:
         runtime.close()
 

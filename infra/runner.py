@@ -15,13 +15,21 @@ import copy
 import logging
 import os
 import socket
+import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
-from infra.leases import Lease
+import sqlalchemy.exc
+from eventsourcing.persistence import InterfaceError, Notification
+from sqlalchemy.exc import DBAPIError
+
+from infra.faults import Fault, ProjectionFaults
+from infra.leases import InProcessLease, Lease
+from infra.rebuild import Shadow, ShadowBehind
 from infra.views.base import SQLView, TrackingConflict
 from infra.wake import Wake
 from projections.base import Projection
@@ -41,6 +49,38 @@ class Status:
         return max(self.head - self.position, 0)
 
 
+class ProjectionStopped(RuntimeError):
+    """A view cannot apply the event at ``position``: it stops there, it does not skip it."""
+
+    def __init__(self, view: str, position: int, topic: str, fault: Fault | None) -> None:
+        super().__init__(
+            f"投影 {view} 无法应用事件 {position} ({topic}) / view {view} cannot "
+            f"apply the event at {position} ({topic})"
+        )
+        self.view, self.position, self.topic, self.fault = view, position, topic, fault
+
+
+#: PostgreSQL's codes for a lock or snapshot conflict: deadlock, serialization, lock not available.
+_CONTENTION = {"40P01", "40001", "55P03"}
+
+
+def _not_the_events_fault(error: BaseException) -> bool:
+    """The database, not the event, failed (a lost connection, a lock held elsewhere, as during
+    a rebuild's swap): no event is to blame, and the run loop retries."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, DBAPIError) and cause.connection_invalidated:
+            return True
+        if isinstance(cause, (InterfaceError, sqlalchemy.exc.InterfaceError)):
+            return True
+        if getattr(cause, "pgcode", None) in _CONTENTION:
+            return True
+        if isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause):
+            return True
+        cause = cause.__cause__ or getattr(cause, "orig", None)
+    return False
+
+
 def default_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -56,6 +96,10 @@ class ProjectionRunner:
         batch_size: int = 500,
         lease_ttl: float = 15.0,
         on_advanced: Callable[[str, int], None] | None = None,
+        faults: ProjectionFaults | None = None,
+        min_backoff: float = 1.0,
+        max_backoff: float = 60.0,
+        read_in_batch: bool = True,
     ) -> None:
         self.platform = platform
         # A runner of its own: the handlers read ``position``, which the runner sets per event.
@@ -72,6 +116,12 @@ class ProjectionRunner:
         #: Told (view name, position) after each committed batch: this process's caches by
         #: position learn of it at once (``infra.positions``).
         self.on_advanced = on_advanced
+        #: Where a stopped view is recorded (``infra.faults``), and this view's fault if any.
+        self.faults = faults
+        self._fault_at: int | None = None
+        self._fault_checked = False
+        self.min_backoff, self.max_backoff = min_backoff, max_backoff
+        self.read_in_batch = read_in_batch
 
     @property
     def name(self) -> str:
@@ -87,25 +137,31 @@ class ProjectionRunner:
         If another runner moves the view meanwhile (no lease, or a lease lost), this batch rolls
         back on the tracking row's compare-and-set, and catching up goes on from where the view
         is now: the events are applied once, by whichever runner got there first.
+
+        If a batch fails, its events are applied again one per transaction, so that the event
+        the view cannot apply is found, recorded as a fault and raised as ``ProjectionStopped``;
+        the events before it stay applied. It is never skipped.
         """
         recorder, mapper = self.platform.recorder, self.platform.mapper
         position = self.view.position()
         head = recorder.max_notification_id() or 0
         processed = 0
+        one_by_one_until = 0  # the end of a failed batch, whose events go one per transaction
+        self._forget_passed_fault(position)
         while position < head and keep_going():
+            limit = 1 if position < one_by_one_until else self.batch_size
+            current: Notification | None = None
             try:
+                # A shadow view reads the store before its batch: their databases differ.
+                notifications = () if self.read_in_batch else self._read(position, head, limit)
                 with self.view.batch() as session:
-                    # Read in the batch's own session: one connection, one transaction.
-                    notifications = recorder.select_notifications(
-                        start=position,
-                        stop=head,
-                        limit=self.batch_size,
-                        topics=self.topics,
-                        inclusive_of_start=False,
-                    )
-                    full = len(notifications) == self.batch_size
+                    if self.read_in_batch:
+                        # Read in the batch's own session: one connection, one transaction.
+                        notifications = self._read(position, head, limit)
+                    full = len(notifications) == limit
                     to_position = notifications[-1].id if full else head
                     for notification in notifications:
+                        current = notification
                         self.projection.position = notification.id
                         self.projection.process(mapper.to_domain_event(notification))
                     self.view.advance(session, position, to_position)
@@ -114,18 +170,62 @@ class ProjectionRunner:
                 log.info("view %s was moved by another runner; following it", self.name)
                 position = self.view.position()
                 continue
+            except Exception as error:
+                if current is None or _not_the_events_fault(error):
+                    raise  # nothing to blame on an event: the run loop retries
+                if limit > 1:
+                    one_by_one_until = to_position
+                    continue
+                self._stopped_at(current, error)
             processed += len(notifications)
             self.applied += len(notifications)
             position = to_position
+            self._forget_passed_fault(position)
             if self.on_advanced is not None:
                 self.on_advanced(self.name, position)
             with self.caught_up:
                 self.caught_up.notify_all()
         return processed
 
+    def _read(self, position: int, head: int, limit: int) -> Sequence[Notification]:
+        return self.platform.recorder.select_notifications(
+            start=position,
+            stop=head,
+            limit=limit,
+            topics=self.topics,
+            inclusive_of_start=False,
+        )
+
+    def _stopped_at(self, notification: Notification, error: Exception) -> NoReturn:
+        fault = None
+        if self.faults is not None:
+            try:
+                fault = self.faults.record(self.name, notification.id, notification.topic, error)
+                self._fault_at = notification.id
+            except Exception:
+                log.exception("could not record the fault of %s", self.name)
+        raise ProjectionStopped(self.name, notification.id, notification.topic, fault) from error
+
+    def _forget_passed_fault(self, position: int) -> None:
+        """Clear this view's fault once it has applied the event (a fix was deployed)."""
+        if self.faults is None:
+            return
+        if self._fault_at is None:
+            if self._fault_checked:
+                return
+            fault = self.faults.of(self.name)
+            self._fault_checked = True
+            self._fault_at = fault.position if fault is not None else None
+        if self._fault_at is not None and position >= self._fault_at:
+            self.faults.clear(self.name, position)
+            log.info("projection %s applied %s: its fault is cleared", self.name, self._fault_at)
+            self._fault_at = None
+
     def run(self, stop: threading.Event, wake: Wake, idle_timeout: float = 1.0) -> None:
         """Hold the lease and follow the store until ``stop`` is set."""
         renew_every = self.lease_ttl / 3
+        first_backoff = min(self.min_backoff, renew_every)
+        backoff = first_backoff
 
         def still_leased() -> bool:
             return not stop.is_set() and self.lease.acquire(self.name, self.holder, self.lease_ttl)
@@ -139,10 +239,13 @@ class ProjectionRunner:
                     processed = self.catch_up(still_leased)
                 except Exception:
                     # A failing batch rolled back (or the lease could not be asked for): retry
-                    # later rather than skip an event or run without the lease.
-                    log.exception("projection %s failed; retrying", self.name)
-                    stop.wait(min(5.0, renew_every))
+                    # later rather than skip an event or run without the lease. A fix deployed
+                    # meanwhile, in the code or in the database, lets the next try through.
+                    log.exception("projection %s failed; retrying in %.0f s", self.name, backoff)
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, self.max_backoff)
                     continue
+                backoff = first_backoff
                 if processed == 0:
                     wake.wait(min(idle_timeout, renew_every))
         finally:
@@ -152,29 +255,53 @@ class ProjectionRunner:
                 log.warning("could not release the lease for %s", self.name, exc_info=True)
 
     def rebuild(self) -> int:
-        """Empty the view and apply the whole log again. Needs the lease: stop workers first."""
-        if not self.lease.acquire(self.name, self.holder, self.lease_ttl):
+        """Apply the whole log to a view beside the live one, and swap it in once it has caught
+        up (``infra.rebuild``, ADR 0003). The live view serves meanwhile, and its runner may
+        keep running; a rebuild that fails changes nothing. Returns the events applied."""
+        name = f"{self.name}:rebuild"
+        if not self.lease.acquire(name, self.holder, self.lease_ttl):
             raise RuntimeError(
-                f"另一个运行器持有 {self.name} 的租约 / another runner holds the lease for "
-                f"{self.name}; stop the projection workers and try again"
+                f"{self.name} 正在另一处重建 / another rebuild of {self.name} is under way"
             )
         lost = False
 
         def still_ours() -> bool:
             nonlocal lost
-            lost = not self.lease.acquire(self.name, self.holder, self.lease_ttl)
+            lost = not self.lease.acquire(name, self.holder, self.lease_ttl)
             return not lost
 
+        shadow = Shadow(self.view)
         try:
-            self.view.clear()
-            count = self.catch_up(still_ours)
-        finally:
-            self.lease.release(self.name, self.holder)
-        if lost:
-            raise RuntimeError(
-                f"重建 {self.name} 时失去了租约 / lost the lease for {self.name} while rebuilding "
-                f"(at {self.view.position()}); stop the projection workers and rebuild again"
+            projection = copy.copy(self.projection)
+            projection.view = shadow.open()
+            beside = ProjectionRunner(
+                platform=self.platform,
+                projection=projection,
+                lease=InProcessLease(),
+                batch_size=self.batch_size,
+                read_in_batch=False,
             )
+            count = 0
+            while True:
+                count += beside.catch_up(still_ours)
+                if lost:
+                    raise RuntimeError(
+                        f"重建 {self.name} 时失去了租约 / lost the lease for rebuilding "
+                        f"{self.name}; the live view is unchanged, rebuild again"
+                    )
+                try:
+                    position = shadow.swap()
+                    break
+                except ShadowBehind:
+                    continue  # the live runner applied newer events: catch up to them too
+        finally:
+            shadow.drop()
+            self.lease.release(name, self.holder)
+        log.info("rebuilt %s beside the live view and swapped it in at %s", self.name, position)
+        if self.faults is not None:
+            self.faults.clear(self.name, position)
+        if self.on_advanced is not None:
+            self.on_advanced(self.name, position)
         return count
 
 

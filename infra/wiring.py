@@ -14,6 +14,7 @@ from redis.retry import Retry
 from infra.blobs import FileBlobStore
 from infra.dashboard_cache import InProcessFiguresCache, RedisFiguresCache
 from infra.eventstore import datastore_of, open_platform
+from infra.faults import Fault, ProjectionFaults
 from infra.leases import InProcessLease, Lease, RedisLease
 from infra.position_cache import LocalCache, SharedCache, page_cache
 from infra.positions import PositionBroadcast, ViewPositions
@@ -75,6 +76,8 @@ class Runtime:
     services: Services
     lease: Lease
     rate_limiter: RateLimiter
+    #: The events views could not apply (``infra.faults``, ADR 0003).
+    faults: ProjectionFaults
     redis: redis.Redis | None = None
     positions: ViewPositions | None = None
     broadcast: PositionBroadcast | None = None
@@ -90,6 +93,7 @@ class Runtime:
             if projection.name == name:
                 options = {"lease_ttl": self.settings.lease_ttl_seconds, **options}
                 options.setdefault("on_advanced", self._advanced)
+                options.setdefault("faults", self.faults)
                 return ProjectionRunner(
                     platform=self.platform, projection=projection, lease=self.lease, **options
                 )
@@ -115,6 +119,10 @@ class Runtime:
 
     def status(self) -> list[Status]:
         return [self.runner(name).status() for name in self.views]
+
+    def stopped_views(self) -> list[Fault]:
+        """The views that cannot apply an event, and that event (empty when all is well)."""
+        return self.faults.all()
 
     def catch_up(self) -> None:
         """Bring every view to the head now (used by tests and by the demo seeding)."""
@@ -158,6 +166,7 @@ def init_db(settings: Settings) -> None:
     try:
         for view in make_views(platform).values():
             view.create_table()
+        ProjectionFaults(datastore_of(platform)).create_table()
     finally:
         platform.close()
 
@@ -241,6 +250,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         ),
         lease=lease,
         rate_limiter=limiter,
+        faults=ProjectionFaults(datastore_of(platform)),
         redis=client,
         pages=page_cache(client, prefix=f"{prefix}pages:"),
         api_write_limiter=api_write_limiter,

@@ -8,7 +8,7 @@ from flask import Flask, Response, g, jsonify, make_response, render_template, r
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from infra.faults import RETRY_AFTER_SECONDS, database_unavailable, redis_unavailable
+from infra.outages import RETRY_AFTER_SECONDS, database_unavailable, redis_unavailable
 from services.errors import DomainError, Forbidden, NotFound
 from services.platform import ConcurrentChange
 from web.extensions import login_manager

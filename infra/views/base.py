@@ -18,9 +18,25 @@ from typing import Any, ClassVar
 from eventsourcing.persistence import IntegrityError
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
-from sqlalchemy import MetaData, Table, delete, func, insert, inspect, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 APPLICATION_NAME = "jgt"
 metadata = MetaData()
@@ -57,15 +73,19 @@ class SQLView(SQLAlchemyTrackingRecorder):
     def create_table(self) -> None:
         """Create the view's tables, and add the columns a later version of a table has gained
         (``jgt db init`` on an existing database). Only nullable columns are ever added: the rows
-        already there have no value for them until the view is rebuilt or an event sets one."""
+        already there have no value for them until the view is rebuilt or an event sets one.
+        On PostgreSQL a column declared wider than it was made (VARCHAR(n) now TEXT, INTEGER now
+        BIGINT) is widened in place; SQLite does not enforce either."""
         super().create_table()
         with self.transaction(commit=True) as session:
             connection = session.connection()
             found: Any = inspect(connection)
             for table in self.view_tables:
-                present = {c["name"] for c in found.get_columns(table.name)}
+                present = {c["name"]: c["type"] for c in found.get_columns(table.name)}
                 for column in table.columns:
                     if column.name in present:
+                        if connection.dialect.name == "postgresql":
+                            _widen(connection, column, present[column.name])
                         continue
                     if not column.nullable:
                         raise RuntimeError(
@@ -192,7 +212,7 @@ class SQLView(SQLAlchemyTrackingRecorder):
         for table in tables:
             rows = list(batch.inserts.pop(table, {}).values())
             if rows:
-                batch.session.execute(insert(table), rows)
+                batch.session.execute(insert(table), _every_column(table, rows))
 
     def _memo(self) -> dict[Hashable, Any] | None:
         batch = self._current_batch()
@@ -203,16 +223,46 @@ class SQLView(SQLAlchemyTrackingRecorder):
         for table in self.view_tables:
             rows = list(batch.inserts.pop(table, {}).values())
             if rows:
-                session.execute(insert(table), rows)
+                session.execute(insert(table), _every_column(table, rows))
             keys, values = batch.upserts.pop(table, ([], {}))
             if values:
                 rows = list(values.values())
-                statement = _upsert_statement(session, table, keys, list(rows[0]))
-                session.execute(statement, rows)
+                columns = sorted({c for row in rows for c in row})
+                statement = _upsert_statement(session, table, keys, columns)
+                session.execute(statement, [{c: row.get(c) for c in columns} for row in rows])
 
     @staticmethod
     def _dialect(session: Session) -> str:
         return session.get_bind().dialect.name
+
+
+def _widen(connection: Connection, column: Column[Any], reflected: TypeEngine[Any]) -> None:
+    """ALTER a column to its declared type when the table holds it narrower (never narrows)."""
+    declared = column.type.dialect_impl(connection.dialect)
+    if isinstance(reflected, Integer) and not isinstance(reflected, BigInteger):
+        wider = isinstance(declared, BigInteger)
+    elif isinstance(reflected, String) and reflected.length is not None:
+        wider = isinstance(declared, String) and (
+            declared.length is None or declared.length > reflected.length
+        )
+    else:
+        wider = False
+    if wider:
+        kind = column.type.compile(dialect=connection.dialect)
+        connection.execute(
+            text(f'ALTER TABLE "{column.table.name}" ALTER COLUMN "{column.name}" TYPE {kind}')
+        )
+
+
+def _every_column(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with a value for every column a row of them names.
+
+    An executemany takes its columns from the first row, so a value that only a later row has
+    (set by an update in the same batch) would be dropped without a word. A column no row names
+    is left to its default."""
+    named = {c for row in rows for c in row}
+    columns = [c.name for c in table.columns if c.name in named]
+    return [{c: row.get(c) for c in columns} for row in rows]
 
 
 def _upsert_statement(session: Session, table: Table, keys: list[str], columns: list[str]) -> Any:

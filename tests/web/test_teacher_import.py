@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from services.teacher_import import HEADERS, read_teacher_rows
+from tests.crafted_xlsx import crafted_xlsx
 from tests.web.conftest import Browser, Web
 
 GOOD_ROWS = [
@@ -229,3 +230,24 @@ def test_english_headers_semicolons_and_blank_lines_are_understood() -> None:
         "province",
     )
     assert row.problems == []
+
+
+def test_a_spreadsheet_bomb_is_refused_with_its_reason_and_stores_nothing(web: Web) -> None:
+    before = usernames_at_school(web)
+    row = "".join(
+        f'<c r="{column}2" t="inlineStr"><is><t>{value}</t></is></c>'
+        for column, value in zip("ABG", ("hn-bomb", "炸弹", "password-123"), strict=True)
+    )
+    header = "".join(
+        f'<c r="{column}1" t="inlineStr"><is><t>{title}</t></is></c>'
+        for column, title in zip("ABCDEFG", HEADERS, strict=True)
+    )
+    bomb = crafted_xlsx(f'<row r="1">{header}</row><row r="2">{row}</row>', padding=30_000_000)
+    response = upload(web, "hn-sadmin", "teachers.xlsx", bomb)
+    assert response.status_code == 422
+    assert "文件解压后超过20 MB" in response.get_data(as_text=True)
+    assert usernames_at_school(web) == before
+    assert not web.runtime.services.people.username_taken("hn-bomb")
+    # The same rows without the padding are a good teacher list: the bomb was refused for its size.
+    plain = crafted_xlsx(f'<row r="1">{header}</row><row r="2">{row}</row>')
+    assert read_teacher_rows("teachers.xlsx", plain)[0].username == "hn-bomb"

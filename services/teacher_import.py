@@ -320,12 +320,15 @@ def _xlsx_template() -> bytes:
     """Built once: openpyxl stamps each save with the time, and the template never changes."""
     from openpyxl import Workbook
 
+    from services.spreadsheet_writing import text_cell
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "教师"
-    sheet.append(list(HEADERS))
-    sheet.append(list(EXAMPLE_ROW))
+    for row, texts in enumerate((HEADERS, EXAMPLE_ROW), start=1):
+        for column, text in enumerate(texts, start=1):
+            text_cell(sheet, row, column, text)
     for column, width in zip("ABCDEFG", (16, 10, 16, 10, 10, 12, 16), strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()

@@ -329,8 +329,8 @@ def _xlsx_template() -> bytes:
     for row, texts in enumerate((HEADERS, EXAMPLE_ROW), start=1):
         for column, text in enumerate(texts, start=1):
             text_cell(sheet, row, column, text)
-    for column, width in zip("ABCDEFG", (16, 10, 16, 10, 10, 12, 16), strict=True):
-        sheet.column_dimensions[column].width = width
+    for letter, width in zip("ABCDEFG", (16, 10, 16, 10, 10, 12, 16), strict=True):
+        sheet.column_dimensions[letter].width = width
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -20,7 +20,7 @@ from services.clock import local_date
 from services.communities import Scope, scope_of, tenant_settings
 from services.context import Context
 from services.errors import DomainError, Forbidden, NotFound
-from services.evidence import Upload, store_all
+from services.evidence import Upload, evidence_of, store_all
 from services.policy import (
     CommunityAction,
     community_allowed,
@@ -263,7 +263,7 @@ class MentoringService:
         pairing, _ = self._pairing(actor, pair_id)
         if pairing.side_of(actor.user_id) is None:
             raise Forbidden("只有师徒双方可以记录 / Only the mentor or the mentee records")
-        evidence = store_all(self.ctx.blobs, uploads or [])
+        evidence = evidence_of(uploads or [])
         now = self.ctx.clock()
         pairing.record_activity(
             by=actor.user_id,
@@ -276,6 +276,7 @@ class MentoringService:
             today=local_date(now),
             occurred_at=now,
         )
+        store_all(self.ctx.blobs, uploads or [])  # accepted: now the files are kept
         return Done(pairing.id, self.ctx.platform.save_all(pairing))
 
     def confirm(self, actor: Actor, pair_id: UUID, record_id: str) -> Done:

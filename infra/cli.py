@@ -159,6 +159,38 @@ def projections_status() -> None:
         runtime.close()
 
 
+@main.group()
+def evidence() -> None:
+    """Evidence files (佐证材料) and where they are stored."""
+
+
+@evidence.command("migrate")
+def evidence_migrate() -> None:
+    """Copy the evidence files under JGT_VAR_DIR/blobs into the database (idempotent)."""
+    from infra.blobs import DatabaseBlobStore, FileBlobStore, migrate
+    from infra.eventstore import open_platform
+    from infra.wiring import engine_of
+
+    settings = load_settings()
+    platform = open_platform(settings)
+    try:
+        target = DatabaseBlobStore(engine_of(platform))
+        done = migrate(FileBlobStore(settings.var_dir / "blobs"), target)
+    finally:
+        platform.close()
+    click.echo(
+        f"已复制 {done.copied} 个文件，{done.already_there} 个已在数据库中，{done.damaged} 个已损坏未复制 / "
+        f"copied {done.copied} files, {done.already_there} already in the database, "
+        f"{done.damaged} damaged and left out"
+    )
+    if settings.blob_store != "database":
+        click.echo(
+            "提示：设置 JGT_BLOB_STORE=database 后生效 / set JGT_BLOB_STORE=database to use them"
+        )
+    if done.damaged:
+        sys.exit(1)
+
+
 @main.command("create-platform-admin")
 @click.option("--username", required=True)
 @click.option("--name", "display_name", required=True)

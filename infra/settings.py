@@ -32,6 +32,9 @@ class Settings:
     #: Writes (POST, PUT, PATCH, DELETE) one user may make through the JSON API in the window.
     api_writes: int = 120
     api_write_window_seconds: int = 60
+    #: Where evidence files live: "files" (under var/blobs, one host) or "database" (the store's
+    #: own database, which every host reads). Default: "database" on PostgreSQL, "files" on SQLite.
+    blob_store: str = "files"
 
     @property
     def is_sqlite(self) -> bool:
@@ -63,6 +66,17 @@ def _at_least_one(env: dict[str, str], name: str, default: int) -> int:
     return value
 
 
+def _blob_store(env: dict[str, str], database_url: str) -> str:
+    default = "files" if database_url.startswith("sqlite") else "database"
+    value = env.get("JGT_BLOB_STORE") or default
+    if value not in ("files", "database"):
+        raise ValueError(
+            f"JGT_BLOB_STORE 应为 files 或 database / JGT_BLOB_STORE is files or database, "
+            f"not {value!r}"
+        )
+    return value
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     var_dir = Path(env.get("JGT_VAR_DIR", "var")).resolve()
@@ -89,4 +103,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         redis_prefix=env.get("JGT_REDIS_PREFIX", "jgt:"),
         api_writes=_at_least_one(env, "JGT_API_WRITES", 120),
         api_write_window_seconds=_at_least_one(env, "JGT_API_WRITE_WINDOW_SECONDS", 60),
+        blob_store=_blob_store(env, database_url),
     )

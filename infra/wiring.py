@@ -10,8 +10,9 @@ from typing import Any
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from sqlalchemy.engine import Engine
 
-from infra.blobs import FileBlobStore
+from infra.blobs import DatabaseBlobStore, FileBlobStore
 from infra.dashboard_cache import InProcessFiguresCache, RedisFiguresCache
 from infra.eventstore import datastore_of, open_platform
 from infra.faults import Fault, ProjectionFaults
@@ -41,6 +42,7 @@ from projections.mentoring import MentoringProjection
 from services.activities import ActivityService
 from services.communities import CommunityService
 from services.context import Context, PositionCache
+from services.evidence import BlobStore
 from services.mentoring import MentoringService
 from services.organisation import OrganisationService
 from services.pages import PageQueries
@@ -160,6 +162,19 @@ def make_views(platform: Platform) -> dict[str, SQLView]:
     return {view.name: view for view in views}
 
 
+def engine_of(platform: Platform) -> Engine:
+    engine = datastore_of(platform).engine
+    assert isinstance(engine, Engine)
+    return engine
+
+
+def make_blobs(settings: Settings, platform: Platform) -> BlobStore:
+    """The evidence store the settings choose (``JGT_BLOB_STORE``)."""
+    if settings.blob_store == "database":
+        return DatabaseBlobStore(engine_of(platform))
+    return FileBlobStore(settings.var_dir / "blobs")
+
+
 def init_db(settings: Settings) -> None:
     """Create the event store's and the views' tables (idempotent). Only ``jgt db init`` calls this."""
     platform = open_platform(settings, create_tables=True)
@@ -167,6 +182,8 @@ def init_db(settings: Settings) -> None:
         for view in make_views(platform).values():
             view.create_table()
         ProjectionFaults(datastore_of(platform)).create_table()
+        # Always, so that a deployment can move its evidence into the database later.
+        DatabaseBlobStore(engine_of(platform)).create_table()
     finally:
         platform.close()
 
@@ -211,7 +228,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         ),
         communities=communities,
         mentoring=mentoring,
-        blobs=FileBlobStore(settings.var_dir / "blobs"),
+        blobs=make_blobs(settings, platform),
         figures_cache=figures_cache,
         positions=positions,
         actors=LocalCache(100_000, lambda _: 1),

@@ -29,7 +29,8 @@ from services.communities import (
 )
 from services.context import Context
 from services.errors import DomainError, Forbidden, NotFound
-from services.evidence import Upload, store_all
+from services.evidence import Upload, evidence_of, store_all
+from services.platform import NOT_THERE_OR_HIDDEN
 from services.policy import CommunityAction, require_community
 
 
@@ -118,7 +119,7 @@ class ActivityService:
         details = dict(details or {})
         if kind == TaskKind.SHADOW_PLACEMENT and details.get("host_school_id") is None:
             details["host_school_id"] = community.core_school_id
-        evidence = store_all(self.ctx.blobs, uploads or [])
+        evidence = evidence_of(uploads or [])
         now = self.ctx.clock()
         activity = Activity.record(
             tenant_id=actor.tenant_id,
@@ -134,6 +135,7 @@ class ActivityService:
             actor_id=actor.user_id,
             occurred_at=now,
         )
+        store_all(self.ctx.blobs, uploads or [])  # accepted: now the files are kept
         return Done(activity.id, self.ctx.platform.save_all(activity))
 
     def _activity(self, actor: Actor, activity_id: UUID) -> Activity:
@@ -143,7 +145,7 @@ class ActivityService:
             if not isinstance(activity, Activity):
                 raise NotFound
             community = community_of(self.ctx, actor, activity.community_id)
-        except Exception as exc:
+        except NOT_THERE_OR_HIDDEN as exc:
             raise NotFound("记录不存在 / No such record") from exc
         # As ``can_see_details``: a partner bureau sees its own schools' records, whose tenant
         # is the recording school's.
@@ -175,8 +177,9 @@ class ActivityService:
         self._require_owner(actor, activity)
         if not uploads:
             raise DomainError("请选择文件 / Choose a file")
-        evidence = store_all(self.ctx.blobs, uploads)
+        evidence = evidence_of(uploads)
         activity.attach_evidence(evidence, actor_id=actor.user_id, occurred_at=self.ctx.clock())
+        store_all(self.ctx.blobs, uploads)
         return Done(activity.id, self.ctx.platform.save_all(activity))
 
     def withdraw(self, actor: Actor, activity_id: UUID, *, reason: str) -> Done:

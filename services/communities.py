@@ -27,6 +27,7 @@ from projections.directory import SchoolRow, TenantRow
 from services.actor import Actor, Done
 from services.context import Context
 from services.errors import DomainError, Forbidden, NotFound
+from services.platform import NOT_THERE, NOT_THERE_OR_HIDDEN
 from services.policy import CommunityAction, community_allowed, require_community
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def community_of(ctx: Context, actor: Actor, community_id: UUID) -> Community:
     """
     try:
         community: object = ctx.platform.repository.get(community_id)
-    except Exception as exc:  # AggregateNotFoundError, or an id of the wrong shape
+    except NOT_THERE as exc:
         raise NotFound("教共体不存在 / No such community") from exc
     if not isinstance(community, Community) or not community_allowed(
         actor,
@@ -105,7 +106,7 @@ def community_of(ctx: Context, actor: Actor, community_id: UUID) -> Community:
 def tenant_settings(ctx: Context, tenant_id: UUID) -> TenantSettings:
     try:
         found: TenantSettings = ctx.platform.repository.get(settings_id(tenant_id))
-    except Exception:
+    except NOT_THERE:
         # Never changed: the defaults of DOMAIN.md, not saved until the bureau changes something.
         return TenantSettings(tenant_id=tenant_id, actor_id=None, occurred_at=ctx.clock())
     return found
@@ -424,7 +425,7 @@ class CommunityService:
         try:
             claim: NameClaim = self.ctx.platform.repository.get(claim_id)
             school_id = claim.owner_id
-        except Exception:
+        except NOT_THERE:
             school_id = claim_id  # no school has this id: the invitation can never be accepted
         kind = self.settings(actor).community_type(community.kind)
         community.invite_across_regions(
@@ -443,7 +444,7 @@ class CommunityService:
         try:
             community: object = self.ctx.platform.repository.get(community_id)
             self._school(actor, school_id)
-        except Exception as exc:  # no such community, or not a school of this bureau
+        except NOT_THERE_OR_HIDDEN as exc:  # no such community, or not a school of this bureau
             raise NotFound("没有该邀请 / No such invitation") from exc
         if not isinstance(community, Community):
             raise NotFound("没有该邀请 / No such invitation")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
 from services.errors import DomainError
 
+#: One evidence file; the web app's request limit is derived from it (``web.evidence``).
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+_MAX_MB = MAX_EVIDENCE_BYTES // (1024 * 1024)
 ALLOWED_TYPES = {
     "image/jpeg": ".jpg",
     "image/png": ".png",
@@ -42,34 +45,53 @@ class BlobStore(Protocol):
     def get(self, sha256: str) -> bytes | None: ...
 
 
+def _looks_like(content_type: str, data: bytes) -> bool:
+    if content_type == "video/mp4":
+        # ISO-BMFF: the first box is "ftyp", after its four-byte size.
+        return data[4:8] == b"ftyp"
+    magic = _MAGIC.get(content_type)
+    return not magic or data.startswith(magic)
+
+
 def check_upload(upload: Upload) -> None:
     name = upload.filename or "?"
     if not upload.data:
         raise DomainError(f"文件为空：{name} / The file is empty: {name}")
     if len(upload.data) > MAX_EVIDENCE_BYTES:
-        raise DomainError(f"文件超过10MB：{name} / The file is larger than 10 MB: {name}")
+        raise DomainError(
+            f"文件超过{_MAX_MB}MB：{name} / The file is larger than {_MAX_MB} MB: {name}"
+        )
     if upload.content_type not in ALLOWED_TYPES:
         raise DomainError(
             f"不支持的文件类型：{name}（支持jpg、png、pdf、docx、xlsx、pptx、mp4） / "
             f"Unsupported file type: {name} (jpg, png, pdf, docx, xlsx, pptx, mp4)"
         )
-    magic = _MAGIC.get(upload.content_type)
-    if magic and not upload.data.startswith(magic):
+    if not _looks_like(upload.content_type, upload.data):
         raise DomainError(
             f"文件内容与类型不符：{name} / The file's content does not match its type: {name}"
         )
 
 
-def store_all(blobs: BlobStore, uploads: list[Upload]) -> list[dict[str, object]]:
-    """Check every upload first, so a bad file stores nothing; then store them."""
+def evidence_of(uploads: list[Upload]) -> list[dict[str, object]]:
+    """What a record says of its files (hash, name, size, type), every file checked first.
+
+    Nothing is stored yet: a command stores the files (``store_all``) only once its aggregate has
+    accepted it, so a refused record leaves no file behind.
+    """
     for upload in uploads:
         check_upload(upload)
     return [
         {
-            "sha256": blobs.put(u.data),
+            "sha256": hashlib.sha256(u.data).hexdigest(),
             "name": u.filename[-200:],
             "size": len(u.data),
             "type": u.content_type,
         }
         for u in uploads
     ]
+
+
+def store_all(blobs: BlobStore, uploads: list[Upload]) -> None:
+    """Store checked files; each is named by its SHA-256, as ``evidence_of`` described it."""
+    for upload in uploads:
+        blobs.put(upload.data)

@@ -27,7 +27,8 @@ from services.communities import (
 )
 from services.context import Context
 from services.errors import DomainError, Forbidden, NotFound
-from services.evidence import Upload, store_all
+from services.evidence import Upload, evidence_of, store_all
+from services.platform import NOT_THERE, NOT_THERE_OR_HIDDEN
 from services.policy import (
     CommunityAction,
     community_allowed,
@@ -223,7 +224,7 @@ class MentoringService:
     def _mentor(self, tenant_id: UUID, user_id: UUID, actor: Actor) -> Mentor:
         try:
             found: Mentor = self.ctx.platform.repository.get(mentor_id_for(user_id))
-        except Exception:
+        except NOT_THERE:
             return Mentor(
                 tenant_id=tenant_id,
                 user_id=user_id,
@@ -239,7 +240,7 @@ class MentoringService:
             if not isinstance(pairing, Pairing):
                 raise NotFound
             community = community_of(self.ctx, actor, pairing.community_id)
-        except Exception as exc:
+        except NOT_THERE_OR_HIDDEN as exc:
             # One answer whether the pairing is elsewhere or nowhere: no hint that it exists.
             raise NotFound("结对不存在 / No such pairing") from exc
         return pairing, community
@@ -269,7 +270,7 @@ class MentoringService:
         pairing, _ = self._pairing(actor, pair_id)
         if pairing.side_of(actor.user_id) is None:
             raise Forbidden("只有师徒双方可以记录 / Only the mentor or the mentee records")
-        evidence = store_all(self.ctx.blobs, uploads or [])
+        evidence = evidence_of(uploads or [])
         now = self.ctx.clock()
         pairing.record_activity(
             by=actor.user_id,
@@ -282,6 +283,7 @@ class MentoringService:
             today=local_date(now),
             occurred_at=now,
         )
+        store_all(self.ctx.blobs, uploads or [])  # accepted: now the files are kept
         return Done(pairing.id, self.ctx.platform.save_all(pairing))
 
     def confirm(self, actor: Actor, pair_id: UUID, record_id: str) -> Done:

@@ -24,6 +24,7 @@ from services.communities import (
 )
 from services.context import Context
 from services.errors import DomainError, NotFound
+from services.platform import NOT_THERE, NOT_THERE_OR_HIDDEN
 from services.policy import CommunityAction, require_community
 
 
@@ -144,7 +145,7 @@ class PlanService:
     def _plan_exists(self, community_id: UUID, year: int) -> bool:
         try:
             self.ctx.platform.repository.get(plan_id_for(community_id, year))
-        except Exception:
+        except NOT_THERE:
             # Plans drafted before their ids were derived from the year have other ids; the view
             # applied those long ago, so asking it about them cannot lag.
             return any(p.year == year for p in self.ctx.communities.plans([community_id]))
@@ -170,7 +171,7 @@ class PlanService:
             if not isinstance(plan, Plan):
                 raise NotFound
             community = community_of(self.ctx, actor, plan.community_id)
-        except Exception as exc:
+        except NOT_THERE_OR_HIDDEN as exc:
             raise NotFound("计划不存在 / No such plan") from exc
         require_community(actor, action, **community_policy(community))
         return plan

@@ -16,6 +16,13 @@ from services.errors import NotFound
 
 Listener = Callable[[int], None]
 
+#: What "no such aggregate here" looks like when loading one: missing, or an id of the wrong shape.
+#: Anything else (the database away) is not "not found": it propagates, and the entry point
+#: answers 503.
+NOT_THERE: tuple[type[Exception], ...] = (AggregateNotFoundError, ValueError, TypeError)
+#: The same, or an aggregate the actor may not see (which answers as a missing one does).
+NOT_THERE_OR_HIDDEN: tuple[type[Exception], ...] = (*NOT_THERE, NotFound)
+
 
 class ConcurrentChange(IntegrityError):
     """Another command saved one of this command's aggregates in the moment between loading and
@@ -87,9 +94,7 @@ class Platform(Application[UUID]):
         """The aggregate, if it exists, is a ``cls`` and belongs to the tenant; else ``NotFound``."""
         try:
             aggregate: Any = self.repository.get(aggregate_id)
-        except (AggregateNotFoundError, ValueError, TypeError) as exc:
-            # Missing, or an id of the wrong shape. Anything else (the database away) is not
-            # "not found": it propagates, and the entry point answers 503.
+        except NOT_THERE as exc:
             raise NotFound("不存在 / Not found") from exc
         if not isinstance(aggregate, cls) or not isinstance(aggregate, TenantAggregate):
             raise NotFound("不存在 / Not found")

@@ -411,6 +411,8 @@ def build_xlsx(report: YearReport) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
+    from services.spreadsheet_writing import text_cell
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     thin = Side(style="thin", color="999999")
@@ -419,14 +421,14 @@ def build_xlsx(report: YearReport) -> bytes:
     for quarter in report.quarters:
         sheet = workbook.create_sheet(quarter_name(quarter.quarter, False))
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(REPORT_COLUMNS))
-        title = sheet.cell(row=1, column=1, value=report_title(report, quarter, False))
+        title = text_cell(sheet, 1, 1, report_title(report, quarter, False))
         title.font = Font(bold=True, size=14)
         title.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         sheet.row_dimensions[1].height = 32
         sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(REPORT_COLUMNS))
-        sheet.cell(row=2, column=1, value=report_subtitle(report, quarter, False)).alignment = wrap
+        text_cell(sheet, 2, 1, report_subtitle(report, quarter, False)).alignment = wrap
         for column, name in enumerate(REPORT_COLUMNS, start=1):
-            cell = sheet.cell(row=3, column=column, value=pick(name, False))
+            cell = text_cell(sheet, 3, column, pick(name, False))
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDE5EE")
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -434,12 +436,12 @@ def build_xlsx(report: YearReport) -> bytes:
         for offset, row in enumerate(quarter.rows):
             cells = report_cells(row, quarter, False)
             for column, text in enumerate(cells, start=1):
-                cell = sheet.cell(row=4 + offset, column=column, value=text)
+                cell = text_cell(sheet, 4 + offset, column, text)
                 cell.alignment = wrap
                 cell.border = border
             sheet.row_dimensions[4 + offset].height = 15 * max(c.count("\n") + 1 for c in cells)
         if not quarter.rows:
-            sheet.cell(row=4, column=1, value="暂无教共体")
+            text_cell(sheet, 4, 1, "暂无教共体")
         for letter, width in zip("ABCDE", (34, 30, 28, 30, 30), strict=True):
             sheet.column_dimensions[letter].width = width
         sheet.freeze_panes = "A4"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -31,13 +30,14 @@ from services.pages import SchoolAccess, school_access
 from services.people import PeopleService
 from services.policy import Action, require
 from services.queries import QueryService
+from services.spreadsheet_reader import LIMITS, read_table
 
 #: The template's header row, in the order of the columns.
 HEADERS = ("登录名", "姓名", "学科", "年级", "骨干级别", "职称", "初始密码")
 EXAMPLE_ROW = ("zhang.san", "张三", "语文、数学", "3、4", "县级", "一级教师", "Chushi-2026")
 REQUIRED = ("username", "display_name", "password")
 MAX_ROWS = 500
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = LIMITS.file_bytes
 _WORKERS = 4
 
 _FIELDS = {
@@ -333,103 +333,22 @@ def _grade(token: str) -> int | None:
     return _CHINESE_DIGITS.get(token)
 
 
-def read_table(filename: str, data: bytes) -> list[tuple[int, list[str]]]:
-    """The non-empty rows of a spreadsheet or CSV file, each with its row number (from 1)."""
-    if len(data) > MAX_BYTES:
-        raise DomainError("文件太大（最大5 MB） / The file is too large (5 MB at most)")
-    name = filename.lower()
-    if data.startswith(b"PK\x03\x04"):
-        return _xlsx_rows(data)
-    if data.startswith(b"\xd0\xcf\x11\xe0") or name.endswith(".xls"):
-        raise DomainError(
-            "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 .csv / "
-            "Old .xls files are not supported; save as .xlsx or .csv in Excel"
-        )
-    if name.endswith(".xlsx"):
-        raise DomainError("不是有效的 .xlsx 文件 / Not a valid .xlsx file")
-    if not name.endswith((".csv", ".txt")):
-        raise DomainError("请上传 .xlsx 或 .csv 文件 / Upload an .xlsx or .csv file")
-    return _csv_rows(_decode(data))
-
-
-def _decode(data: bytes) -> str:
-    # UTF-8 (Excel's "CSV UTF-8" adds a BOM), else GB18030, which Chinese Excel writes by default.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" not in text:
-            return text
-    raise DomainError(
-        "无法识别文件编码，请保存为 UTF-8 或 GB18030 编码的 CSV / "
-        "Cannot read the file's encoding; save it as a UTF-8 or GB18030 CSV"
-    )
-
-
-def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",\t;，", key=first_line.count)
-    if not first_line.count(delimiter):
-        delimiter = ","
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise DomainError(f"CSV 文件格式有误 / The CSV file is malformed: {exc}") from exc
-    return [
-        (number, [c.strip() for c in cells])
-        for number, cells in enumerate(records, start=1)
-        if any(c.strip() for c in cells)
-    ]
-
-
-def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about styles and extensions it ignores; they do not change the cells.
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, …
-        raise DomainError("不是有效的 .xlsx 文件 / Not a valid .xlsx file") from exc
-    try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
-            return []
-        rows: list[tuple[int, list[str]]] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(v) for v in values]
-            if any(cells):
-                rows.append((number, cells))
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    finally:
-        workbook.close()
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a login name or a grade typed as a number: 3, not 3.0
-    return str(value).strip()
-
-
 @cache
 def _xlsx_template() -> bytes:
     """Built once: openpyxl stamps each save with the time, and the template never changes."""
     from openpyxl import Workbook
 
+    from services.spreadsheet_writing import text_cell
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "教师"
-    sheet.append(list(HEADERS))
-    sheet.append(list(EXAMPLE_ROW))
-    for column, width in zip("ABCDEFG", (16, 10, 16, 10, 10, 12, 16), strict=True):
-        sheet.column_dimensions[column].width = width
+    for row, texts in enumerate((HEADERS, EXAMPLE_ROW), start=1):
+        for column, text in enumerate(texts, start=1):
+            text_cell(sheet, row, column, text)
+    for letter, width in zip("ABCDEFG", (16, 10, 16, 10, 10, 12, 16), strict=True):
+        sheet.column_dimensions[letter].width = width
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from infra.settings import Settings, load_settings
 from infra.wiring import Runtime, build_runtime
+from web.evidence import MAX_REQUEST_BYTES
 from web.extensions import babel, csrf, login_manager
 from web.i18n import bilingual, is_english, select_locale
 
@@ -32,7 +33,7 @@ def create_app(
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("JGT_SECURE_COOKIES", "") == "1",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
-        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="zh_CN",
         BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "translations"),

@@ -11,7 +11,11 @@ from flask import Response, request, send_file
 
 from services.activities import EvidenceFile
 from services.errors import DomainError
-from services.evidence import ALLOWED_TYPES, Upload
+from services.evidence import ALLOWED_TYPES, MAX_EVIDENCE_BYTES, Upload
+
+#: The whole request's limit (Flask's MAX_CONTENT_LENGTH): one evidence file and the form around it.
+#: Pages that take several files at once raise it for their own routes.
+MAX_REQUEST_BYTES = MAX_EVIDENCE_BYTES + 1024 * 1024
 
 #: Shown in the browser (photos, PDF); anything else is downloaded.
 _INLINE = {"image/jpeg", "image/png", "application/pdf"}

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from services.teacher_import import HEADERS, read_teacher_rows
+from services.teacher_import import HEADERS, MAX_BYTES, read_teacher_rows
+from tests.crafted_xlsx import crafted_xlsx
 from tests.web.conftest import Browser, Web
+from web.evidence import MAX_REQUEST_BYTES
 
 GOOD_ROWS = [
     ["hn-chenmei", "陈美", "语文、班队", "3、4", "县级", "一级教师", "chenmei-2026"],
@@ -167,12 +169,22 @@ def test_an_upload_without_a_file_or_above_the_size_limit_is_refused(web: Web) -
         f"{browser.token}\r\n--{boundary}\r\n"
         'Content-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n'
     )
-    body = head.encode() + b"x" * (5 * 1024 * 1024 + 1) + f"\r\n--{boundary}--\r\n".encode()
-    huge = browser.client.post(
-        path, data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
+
+    def post_file_of(size: int) -> Any:
+        body = head.encode() + b"x" * size + f"\r\n--{boundary}--\r\n".encode()
+        return browser.client.post(
+            path, data=body, content_type=f"multipart/form-data; boundary={boundary}"
+        )
+
+    # Above the import's own limit, but within the request limit (an evidence file's): its reason.
+    big = post_file_of(MAX_BYTES + 1)
+    assert big.status_code == 422
+    assert "文件太大（最大5 MB）" in big.get_data(as_text=True)
+    # Above the whole request's limit: refused before the form is read.
+    huge = post_file_of(MAX_REQUEST_BYTES + 1)
     assert huge.status_code == 413
     assert "文件太大" in huge.get_data(as_text=True)
+    assert not web.runtime.services.people.username_taken("hn-chenmei")
 
 
 def test_more_rows_than_the_limit_are_refused_as_a_whole(web: Web) -> None:
@@ -229,3 +241,24 @@ def test_english_headers_semicolons_and_blank_lines_are_understood() -> None:
         "province",
     )
     assert row.problems == []
+
+
+def test_a_spreadsheet_bomb_is_refused_with_its_reason_and_stores_nothing(web: Web) -> None:
+    before = usernames_at_school(web)
+    row = "".join(
+        f'<c r="{column}2" t="inlineStr"><is><t>{value}</t></is></c>'
+        for column, value in zip("ABG", ("hn-bomb", "炸弹", "password-123"), strict=True)
+    )
+    header = "".join(
+        f'<c r="{column}1" t="inlineStr"><is><t>{title}</t></is></c>'
+        for column, title in zip("ABCDEFG", HEADERS, strict=True)
+    )
+    bomb = crafted_xlsx(f'<row r="1">{header}</row><row r="2">{row}</row>', padding=30_000_000)
+    response = upload(web, "hn-sadmin", "teachers.xlsx", bomb)
+    assert response.status_code == 422
+    assert "文件解压后超过20 MB" in response.get_data(as_text=True)
+    assert usernames_at_school(web) == before
+    assert not web.runtime.services.people.username_taken("hn-bomb")
+    # The same rows without the padding are a good teacher list: the bomb was refused for its size.
+    plain = crafted_xlsx(f'<row r="1">{header}</row><row r="2">{row}</row>')
+    assert read_teacher_rows("teachers.xlsx", plain)[0].username == "hn-bomb"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
+from domain.fields import FILE_NAME_LENGTH
 from services.errors import DomainError
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -67,9 +69,21 @@ def store_all(blobs: BlobStore, uploads: list[Upload]) -> list[dict[str, object]
     return [
         {
             "sha256": blobs.put(u.data),
-            "name": u.filename[-200:],
+            "name": file_name(u.filename),
             "size": len(u.data),
             "type": u.content_type,
         }
         for u in uploads
     ]
+
+
+def file_name(raw: str) -> str:
+    """The name a file is shown by: what the browser sent, less what no name should hold.
+
+    A browser's file name is not typed by the person, so characters the domain refuses in text
+    (control characters, lone surrogates) are dropped instead of refusing the file.
+    """
+    kept = "".join(
+        ch for ch in unicodedata.normalize("NFC", raw) if unicodedata.category(ch) not in ("Cc", "Cs")
+    ).strip()
+    return kept[-FILE_NAME_LENGTH:].strip() or "file"

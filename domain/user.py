@@ -83,9 +83,7 @@ def check_profile(subjects: list[str], grades: list[int], key_level: str) -> Non
         raise DomainError(f"未知骨干级别 / Unknown key-teacher level: {key_level}")
 
 
-def _profile(
-    subjects: list[str], grades: list[int], key_level: str
-) -> tuple[list[str], list[int]]:
+def _profile(subjects: list[str], grades: list[int], key_level: str) -> tuple[list[str], list[int]]:
     check_profile(subjects, grades, key_level)
     return list(subjects), sorted(set(grades))
 

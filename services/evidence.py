@@ -84,6 +84,8 @@ def file_name(raw: str) -> str:
     (control characters, lone surrogates) are dropped instead of refusing the file.
     """
     kept = "".join(
-        ch for ch in unicodedata.normalize("NFC", raw) if unicodedata.category(ch) not in ("Cc", "Cs")
+        ch
+        for ch in unicodedata.normalize("NFC", raw)
+        if unicodedata.category(ch) not in ("Cc", "Cs")
     ).strip()
     return kept[-FILE_NAME_LENGTH:].strip() or "file"

@@ -14,6 +14,22 @@ from eventsourcing.domain import event
 
 from domain.base import DomainError, TenantAggregate
 from domain.counting import Contribution, Counted, TaskKind
+from domain.fields import (
+    ACTIVITY_SUMMARY,
+    ACTIVITY_TITLE,
+    EVIDENCE,
+    EXCHANGE_KIND,
+    EXCHANGE_STUDENTS,
+    LINK,
+    OCCURRED_ON,
+    OUTPUT_TITLE,
+    PARTICIPANTS,
+    PLACEMENT_END,
+    PLACEMENT_START,
+    WITHDRAWAL_REASON,
+    check_evidence,
+    check_uuid,
+)
 
 ACTIVITY_KINDS = (
     TaskKind.OFFLINE_RESEARCH,
@@ -26,23 +42,52 @@ ACTIVITY_KINDS = (
 OUTPUT_LEVELS = ("school", "county", "city", "province", "national")  # 校/县/市/省/国家
 #: A record entered this many days after the thing happened is flagged as late.
 LATE_AFTER_DAYS = 14
+_SHARED_DETAILS = frozenset({"summary", "link"})
+#: The details each kind may carry, besides a summary and a link.
+_DETAILS: dict[str, frozenset[str]] = {
+    TaskKind.SHADOW_PLACEMENT: frozenset({"teacher_id", "host_school_id", "starts_on", "ends_on"}),
+    TaskKind.STUDENT_EXCHANGE: frozenset({"exchange_kind", "student_count"}),
+    TaskKind.RESEARCH_OUTPUT: frozenset({"level", "title"}),
+}
 
 
-def _check_details(kind: str, details: dict[str, Any]) -> None:
+def _check_details(kind: str, details: dict[str, Any]) -> dict[str, Any]:
+    """The kind's details, checked and normalised; a key the kind does not know is refused."""
+    if not isinstance(details, dict):
+        raise DomainError("活动详情格式错误 / Malformed activity details")
+    unknown = set(details) - _SHARED_DETAILS - _DETAILS.get(kind, frozenset())
+    if unknown:
+        names = ", ".join(sorted(map(str, unknown)))[:200]
+        raise DomainError(f"未知的活动详情 / Unknown activity details: {names}")
+    checked = dict(details)
+    if "summary" in details:
+        checked["summary"] = ACTIVITY_SUMMARY.check(details["summary"])
+    if "link" in details:
+        checked["link"] = LINK.check(details["link"])
     if kind == TaskKind.SHADOW_PLACEMENT:
         for key in ("teacher_id", "host_school_id", "starts_on", "ends_on"):
             if not details.get(key):
                 raise DomainError(f"跟岗锻炼需要{key} / A shadow placement needs {key}")
+        check_uuid(details["teacher_id"], "跟岗教师", "The placement's teacher")
+        check_uuid(details["host_school_id"], "跟岗学校", "The host school")
+        PLACEMENT_START.check(details["starts_on"])
+        PLACEMENT_END.check(details["ends_on"])
         if details["ends_on"] < details["starts_on"]:
             raise DomainError("跟岗结束日期须晚于开始 / A placement ends after it starts")
     elif kind == TaskKind.STUDENT_EXCHANGE:
-        if int(details.get("student_count", 0)) < 1:
+        count = details.get("student_count", 0)
+        if isinstance(count, int) and count < 1:
             raise DomainError("学生交流需要参与人数 / A student exchange needs a participant count")
+        checked["student_count"] = EXCHANGE_STUDENTS.check(count)
+        if "exchange_kind" in details:
+            checked["exchange_kind"] = EXCHANGE_KIND.check(details["exchange_kind"])
     elif kind == TaskKind.RESEARCH_OUTPUT:
         if details.get("level") not in OUTPUT_LEVELS:
             raise DomainError("成果级别应为校/县/市/省/国家 / The level is school…national")
-        if not str(details.get("title", "")).strip():
+        if not isinstance(details.get("title"), str) or not details["title"].strip():
             raise DomainError("成果需要题目 / A research output needs a title")
+        checked["title"] = OUTPUT_TITLE.check(details["title"])
+    return checked
 
 
 class Activity(TenantAggregate):
@@ -105,13 +150,18 @@ class Activity(TenantAggregate):
     ) -> Activity:
         if kind not in ACTIVITY_KINDS:
             raise DomainError(f"未知活动类型 / Unknown activity kind: {kind}")
-        if not title.strip():
+        if not isinstance(title, str) or not title.strip():
             raise DomainError("活动需要标题 / An activity needs a title")
-        if occurred_on > today:
+        title = ACTIVITY_TITLE.check(title)
+        if OCCURRED_ON.check(occurred_on) > today:
             raise DomainError(
                 "不能记录未来的活动 / An activity cannot be recorded before it happens"
             )
-        _check_details(kind, details)
+        details = _check_details(kind, details)
+        evidence = check_evidence(evidence)
+        participant_ids = [
+            check_uuid(p, "参与教师", "A participant") for p in PARTICIPANTS.check(participant_ids)
+        ]
         # A placement counts when it is completed (see ``complete_placement``), not when it starts.
         contributions = (
             []
@@ -123,9 +173,9 @@ class Activity(TenantAggregate):
             community_id=community_id,
             school_id=school_id,
             kind=kind,
-            title=title.strip(),
+            title=title,
             occurred_on=occurred_on,
-            participant_ids=list(participant_ids),
+            participant_ids=participant_ids,
             details=details,
             evidence=evidence,
             contributions=contributions,
@@ -163,7 +213,7 @@ class Activity(TenantAggregate):
             raise DomainError("只有跟岗锻炼需要完成 / Only a shadow placement is completed")
         if self.counted:
             raise DomainError("跟岗已完成 / The placement is already completed")
-        if ended_on > today:
+        if PLACEMENT_END.check(ended_on) > today:
             raise DomainError("尚未结束 / It has not ended yet")
         days = (ended_on - self.details["starts_on"]).days + 1
         if days < required_days:
@@ -180,10 +230,20 @@ class Activity(TenantAggregate):
         evidence: list[dict[str, Any]]
 
     @event(EvidenceAttached)
-    def attach_evidence(
+    def _attach_evidence(
         self, evidence: list[dict[str, Any]], *, actor_id: UUID | None, occurred_at: datetime
     ) -> None:
         self.evidence = [*self.evidence, *evidence]
+
+    def attach_evidence(
+        self, evidence: list[dict[str, Any]], *, actor_id: UUID | None, occurred_at: datetime
+    ) -> None:
+        evidence = check_evidence(evidence)
+        if len(self.evidence) + len(evidence) > EVIDENCE.max_items:
+            raise DomainError(
+                f"佐证材料最多{EVIDENCE.max_items}份 / At most {EVIDENCE.max_items} evidence files"
+            )
+        self._attach_evidence(evidence, actor_id=actor_id, occurred_at=occurred_at)
 
     class Withdrawn(Counted):
         reason: str
@@ -204,8 +264,9 @@ class Activity(TenantAggregate):
         """Take back a record made in error; its count is removed as of when it happened."""
         if self.withdrawn:
             raise DomainError("记录已撤回 / The record is already withdrawn")
-        if not reason.strip():
+        if not isinstance(reason, str) or not reason.strip():
             raise DomainError("撤回需要说明原因 / Withdrawing needs a reason")
+        reason = WITHDRAWAL_REASON.check(reason)
         on = self.details.get("ends_on") if self.kind == TaskKind.SHADOW_PLACEMENT else None
         contributions = (
             [
@@ -216,7 +277,7 @@ class Activity(TenantAggregate):
             if self.counted
             else []
         )
-        self._withdraw(reason.strip(), contributions, actor_id=actor_id, occurred_at=occurred_at)
+        self._withdraw(reason, contributions, actor_id=actor_id, occurred_at=occurred_at)
 
 
 def recorded_late(occurred_on: date, recorded_at: datetime) -> bool:

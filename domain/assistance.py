@@ -9,6 +9,8 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import DomainError, TenantAggregate
+from domain.fields import DECLINING_REASON, NEEDS, SUBJECT_LIST
+from domain.user import SUBJECTS
 
 
 class ApplicationStatus(StrEnum):
@@ -52,14 +54,17 @@ class AssistanceApplication(TenantAggregate):
         actor_id: UUID | None,
         occurred_at: datetime,
     ) -> AssistanceApplication:
-        if len(needs.strip()) < 10:
+        if not isinstance(needs, str) or len(needs.strip()) < NEEDS.min_length:
             raise DomainError(
                 "请具体说明需求（至少10个字） / Describe the needs (at least 10 characters)"
             )
+        unknown = [s for s in SUBJECT_LIST.check(subjects) if s not in SUBJECTS]
+        if unknown:
+            raise DomainError(f"未知学科 / Unknown subject: {', '.join(map(str, unknown))}")
         return cls(
             tenant_id=tenant_id,
             school_id=school_id,
-            needs=needs.strip(),
+            needs=NEEDS.check(needs),
             subjects=list(subjects),
             actor_id=actor_id,
             occurred_at=occurred_at,
@@ -105,6 +110,6 @@ class AssistanceApplication(TenantAggregate):
     def decline(self, reason: str, *, actor_id: UUID | None, occurred_at: datetime) -> None:
         if self.status != ApplicationStatus.OPEN:
             raise DomainError("申请已处理 / The application has been decided")
-        if not reason.strip():
+        if not isinstance(reason, str) or not reason.strip():
             raise DomainError("拒绝需要说明原因 / Declining needs a reason")
-        self._decline(reason.strip(), actor_id=actor_id, occurred_at=occurred_at)
+        self._decline(DECLINING_REASON.check(reason), actor_id=actor_id, occurred_at=occurred_at)

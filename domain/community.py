@@ -14,6 +14,15 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import DomainError, TenantAggregate
+from domain.fields import (
+    COMMUNITY_NAME,
+    DECLINING_REASON,
+    FOUNDED_ON,
+    JOINING_ON,
+    LEAVING_ON,
+    LEAVING_REASON,
+    ROUND_YEAR,
+)
 from domain.settings import CommunityType
 
 
@@ -78,13 +87,15 @@ class Community(TenantAggregate):
         actor_id: UUID | None,
         occurred_at: datetime,
     ) -> Community:
-        if not name.strip():
-            raise DomainError("教共体名称不能为空 / A community needs a name")
+        name = COMMUNITY_NAME.check(name)
+        FOUNDED_ON.check(founded_on)
+        ROUND_YEAR.check(round_start_year)
+        ROUND_YEAR.check(round_end_year)
         if not 2 <= round_end_year - round_start_year + 1 <= 3:
             raise DomainError("一轮为2或3个学年 / A round runs for two or three school years")
         return cls(
             tenant_id=tenant_id,
-            name=name.strip(),
+            name=name,
             kind=kind.key,
             core_school_id=core_school_id,
             founded_on=founded_on,
@@ -109,6 +120,7 @@ class Community(TenantAggregate):
         return {s.school_id for s in self.timeline() if s.left_on is None}
 
     def _check_can_join(self, school_id: UUID, on: date, kind: CommunityType) -> None:
+        JOINING_ON.check(on)
         if school_id in self.current_members():
             raise DomainError("该校已是成员 / The school is already a member")
         founded = self.stints[0]["joined_on"]
@@ -181,6 +193,8 @@ class Community(TenantAggregate):
         actor_id: UUID | None,
         occurred_at: datetime,
     ) -> None:
+        LEAVING_ON.check(on)
+        reason = LEAVING_REASON.check(reason)
         if school_id == self.core_school_id:
             raise DomainError("核心校不能退出 / The core school cannot leave its community")
         current = [s for s in self.timeline() if s.school_id == school_id and s.left_on is None]
@@ -188,7 +202,7 @@ class Community(TenantAggregate):
             raise DomainError("该校不是成员 / The school is not a member")
         if on <= current[0].joined_on:
             raise DomainError("退出日期须晚于加入日期 / Leaving must come after joining")
-        self._leave(school_id, on, reason.strip(), actor_id=actor_id, occurred_at=occurred_at)
+        self._leave(school_id, on, reason, actor_id=actor_id, occurred_at=occurred_at)
 
     # Cross-region membership ---------------------------------------------------------------
 
@@ -285,7 +299,9 @@ class Community(TenantAggregate):
         invitation = self.pending.get(school_id)
         if invitation is None or invitation["tenant_id"] != declining_tenant_id:
             raise DomainError("没有待同意的邀请 / No invitation awaits this bureau's consent")
-        self._decline(school_id, reason.strip(), actor_id=actor_id, occurred_at=occurred_at)
+        self._decline(
+            school_id, DECLINING_REASON.check(reason), actor_id=actor_id, occurred_at=occurred_at
+        )
 
     def visible_to(self, tenant_id: UUID) -> bool:
         """Its own bureau and the bureaus of its cross-region members see its shared figures."""

@@ -20,6 +20,18 @@ from eventsourcing.domain import event
 
 from domain.base import DomainError, TenantAggregate
 from domain.counting import Contribution, Counted, TaskKind
+from domain.fields import (
+    DISPUTE_COMMENT,
+    ENDED_ON,
+    ENDING_REASON,
+    MENTEE_LIMIT,
+    MENTORING_SUMMARY,
+    MINUTES,
+    OCCURRED_ON,
+    PAIRED_ON,
+    PAIRING_ENDS_ON,
+    check_evidence,
+)
 
 
 class MentoringKind(StrEnum):
@@ -84,7 +96,7 @@ class Mentor(TenantAggregate):
             raise DomainError("导师不能与自己结对 / A mentor cannot mentor themselves")
         if mentee_id in self.mentees.values():
             raise DomainError("已与该教师结对 / Already paired with this teacher")
-        if len(self.mentees) >= limit:
+        if len(self.mentees) >= MENTEE_LIMIT.check(limit):
             raise DomainError(
                 f"每位导师同时最多带{limit}名徒弟 / A mentor has at most {limit} mentees at a time"
             )
@@ -148,7 +160,7 @@ class Pairing(TenantAggregate):
         actor_id: UUID | None,
         occurred_at: datetime,
     ) -> Pairing:
-        if ends_on <= paired_on:
+        if PAIRING_ENDS_ON.check(ends_on) <= PAIRED_ON.check(paired_on):
             raise DomainError("结对期须晚于结对日期结束 / A pairing ends after it begins")
         if mentor_school_id == mentee_school_id:
             raise DomainError("师徒结对跨校进行 / Mentor and mentee are at different schools")
@@ -190,11 +202,11 @@ class Pairing(TenantAggregate):
     def end(self, *, on: date, reason: str, actor_id: UUID | None, occurred_at: datetime) -> None:
         if not self.active:
             raise DomainError("结对已结束 / The pairing has already ended")
-        if on < self.paired_on:
+        if ENDED_ON.check(on) < self.paired_on:
             raise DomainError("结束日期早于结对日期 / Ending before the pairing began")
-        if not reason.strip():
+        if not isinstance(reason, str) or not reason.strip():
             raise DomainError("提前结束需要说明原因 / Ending a pairing needs a reason")
-        self._end(on, reason.strip(), actor_id=actor_id, occurred_at=occurred_at)
+        self._end(on, ENDING_REASON.check(reason), actor_id=actor_id, occurred_at=occurred_at)
 
     class ActivityRecorded(TenantAggregate.Event):
         record_id: str
@@ -251,16 +263,20 @@ class Pairing(TenantAggregate):
             raise DomainError(f"未知活动类型 / Unknown activity kind: {kind}")
         if mode not in set(Mode):
             raise DomainError("方式应为线上或线下 / The mode is online or offline")
-        if occurred_on > today:
+        if OCCURRED_ON.check(occurred_on) > today:
             raise DomainError(
                 "不能记录未来的活动 / An activity cannot be recorded before it happens"
             )
         if occurred_on < self.paired_on or (self.ended_on and occurred_on > self.ended_on):
             raise DomainError("活动日期不在结对期内 / The date is outside the pairing")
-        if not 10 <= minutes <= 8 * 60:
+        if isinstance(minutes, bool) or not isinstance(minutes, int):
+            MINUTES.check(minutes)
+        if not MINUTES.minimum <= minutes <= MINUTES.maximum:
             raise DomainError("时长应为10分钟至8小时 / A duration is 10 minutes to 8 hours")
-        if not summary.strip():
+        if not isinstance(summary, str) or not summary.strip():
             raise DomainError("请填写活动摘要 / Write a short summary")
+        summary = MENTORING_SUMMARY.check(summary)
+        evidence = check_evidence(evidence)
         record_id = str(len(self.records) + 1)
         self._record(
             record_id,
@@ -268,7 +284,7 @@ class Pairing(TenantAggregate):
             mode,
             occurred_on,
             minutes,
-            summary.strip(),
+            summary,
             evidence,
             side,
             actor_id=by,
@@ -347,6 +363,8 @@ class Pairing(TenantAggregate):
         record = self._record_for_other_side(record_id, by)
         if record["status"] == RecordStatus.CONFIRMED:
             raise DomainError("已确认的记录不能再质疑 / A confirmed record cannot be disputed")
-        if not comment.strip():
+        if not isinstance(comment, str) or not comment.strip():
             raise DomainError("请说明质疑理由 / Say what is wrong")
-        self._dispute(record_id, comment.strip(), actor_id=by, occurred_at=occurred_at)
+        self._dispute(
+            record_id, DISPUTE_COMMENT.check(comment), actor_id=by, occurred_at=occurred_at
+        )

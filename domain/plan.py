@@ -17,6 +17,18 @@ from eventsourcing.domain import event
 
 from domain.base import DomainError, TenantAggregate
 from domain.counting import TaskKind
+from domain.fields import (
+    COMMENTS,
+    PLAN_END,
+    PLAN_START,
+    PLAN_TITLE,
+    PLAN_YEAR,
+    TARGET,
+    TASK_COUNTS,
+    TASKS,
+    THRESHOLD,
+    WEIGHT,
+)
 
 
 class Rule(StrEnum):
@@ -59,7 +71,8 @@ def check_tasks(tasks: list[Task]) -> list[dict[str, Any]]:
     if not tasks:
         raise DomainError("计划至少需要一项任务 / A plan needs at least one task")
     seen: set[str] = set()
-    for task in tasks:
+    checked: list[dict[str, Any]] = []
+    for task in TASKS.check(tasks):
         if task.kind not in set(TaskKind):
             raise DomainError(f"未知任务类型 / Unknown task kind: {task.kind}")
         if task.kind in seen:
@@ -73,7 +86,17 @@ def check_tasks(tasks: list[Task]) -> list[dict[str, Any]]:
             raise DomainError(f"未知计数规则 / Unknown counting rule: {task.rule}")
         if task.threshold < 1:
             raise DomainError(f"{task.kind}: 门槛至少为1 / A threshold is at least 1")
-    return [t.as_dict() for t in tasks]
+        checked.append(
+            Task(
+                kind=task.kind,
+                target=TARGET.check(task.target),
+                weight=WEIGHT.check(task.weight),
+                counts=TASK_COUNTS.check(task.counts),
+                rule=task.rule,
+                threshold=THRESHOLD.check(task.threshold),
+            ).as_dict()
+        )
+    return checked
 
 
 class PlanStatus(StrEnum):
@@ -139,6 +162,9 @@ class Plan(TenantAggregate):
         actor_id: UUID | None,
         occurred_at: datetime,
     ) -> Plan:
+        PLAN_YEAR.check(year)
+        PLAN_START.check(period_start)
+        PLAN_END.check(period_end)
         if period_end <= period_start:
             raise DomainError("计划结束日期须晚于开始日期 / A plan ends after it starts")
         if (period_end - period_start).days > 366:
@@ -149,7 +175,7 @@ class Plan(TenantAggregate):
             year=year,
             period_start=period_start,
             period_end=period_end,
-            title=title.strip() or f"{year}年度工作计划",
+            title=PLAN_TITLE.check(title) or f"{year}年度工作计划",
             tasks=check_tasks(tasks),
             actor_id=actor_id,
             occurred_at=occurred_at,
@@ -214,9 +240,9 @@ class Plan(TenantAggregate):
     ) -> None:
         if self.status != PlanStatus.SUBMITTED:
             raise DomainError("计划未提交 / The plan is not submitted")
-        if not comments.strip():
+        if not isinstance(comments, str) or not comments.strip():
             raise DomainError("退回需要说明意见 / Returning a plan needs comments")
-        self._return(comments.strip(), actor_id=actor_id, occurred_at=occurred_at)
+        self._return(COMMENTS.check(comments), actor_id=actor_id, occurred_at=occurred_at)
 
     class Approved(TenantAggregate.Event):
         version: int

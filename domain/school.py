@@ -12,6 +12,15 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import DomainError, TenantAggregate
+from domain.fields import (
+    CLASS_NAME,
+    GRADE,
+    PERIOD_NUMBER,
+    PERIODS,
+    SCHOOL_NAME,
+    STUDENT_COUNT,
+    Whole,
+)
 
 
 class Stage(StrEnum):
@@ -31,8 +40,9 @@ GRADES_BY_STAGE = {
     Stage.NINE_YEAR: range(1, 10),
 }
 WEEKDAYS = range(1, 8)  # ISO weekdays, 1 = Monday
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_CODE = re.compile(r"^[A-Za-z0-9_-]{2,32}$")
+_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+_CODE = re.compile(r"[A-Za-z0-9_-]{2,32}")
+_WEEKDAY = Whole("星期", "A weekday", WEEKDAYS.start, WEEKDAYS.stop - 1)
 
 
 @dataclass(frozen=True)
@@ -51,22 +61,20 @@ def validate_bell_schedule(periods: list[dict[str, object]]) -> list[dict[str, o
     Periods of one weekday must be numbered uniquely, start before they end and not overlap.
     """
     parsed: list[Period] = []
-    for raw in periods:
+    for raw in PERIODS.check(periods):
         try:
             period = Period(
-                weekday=int(str(raw["weekday"])),
-                number=int(str(raw["number"])),
+                weekday=_whole(raw["weekday"]),
+                number=_whole(raw["number"]),
                 start=str(raw["start"]),
                 end=str(raw["end"]),
             )
-        except (KeyError, ValueError) as exc:
-            raise DomainError(f"节次格式错误 / Malformed period: {raw}") from exc
-        if period.weekday not in WEEKDAYS:
-            raise DomainError(f"星期应为1–7 / Weekday must be 1–7, got {period.weekday}")
-        if period.number < 1:
-            raise DomainError(f"节次编号应从1开始 / Period numbers start at 1: {period.number}")
-        if not (_TIME.match(period.start) and _TIME.match(period.end)):
-            raise DomainError(f"时间格式应为HH:MM / Times are HH:MM: {period.start}–{period.end}")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DomainError("节次格式错误 / Malformed period") from exc
+        _WEEKDAY.check(period.weekday)
+        PERIOD_NUMBER.check(period.number)
+        if not (_TIME.fullmatch(period.start) and _TIME.fullmatch(period.end)):
+            raise DomainError("时间格式应为HH:MM / Times are HH:MM")
         if period.start >= period.end:
             raise DomainError(
                 f"第{period.number}节开始时间须早于结束时间 / "
@@ -90,6 +98,15 @@ def validate_bell_schedule(periods: list[dict[str, object]]) -> list[dict[str, o
     return [
         {"weekday": p.weekday, "number": p.number, "start": p.start, "end": p.end} for p in parsed
     ]
+
+
+def _whole(raw: object) -> int:
+    """A weekday or a period number, as a number or its digits (forms send text)."""
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+        return int(raw.strip())
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise ValueError(raw)
+    return raw
 
 
 class School(TenantAggregate):
@@ -135,10 +152,9 @@ class School(TenantAggregate):
         actor_id: UUID | None,
         occurred_at: datetime,
     ) -> School:
-        name, code = name.strip(), code.strip().upper()
-        if not name:
-            raise DomainError("学校名称不能为空 / A school needs a name")
-        if not _CODE.match(code):
+        name = SCHOOL_NAME.check(name)
+        code = code.strip().upper() if isinstance(code, str) else ""
+        if not _CODE.fullmatch(code):
             raise DomainError(
                 "学校代码应为2–32位字母、数字、-或_ / A school code is 2–32 letters, digits, - or _"
             )
@@ -146,8 +162,7 @@ class School(TenantAggregate):
             raise DomainError(f"未知学段 / Unknown stage: {stage}")
         if locality not in Locality.__members__.values():
             raise DomainError(f"未知城乡类型 / Unknown locality: {locality}")
-        if student_count < 0:
-            raise DomainError("学生数不能为负 / Student count cannot be negative")
+        STUDENT_COUNT.check(student_count)
         return cls(
             tenant_id=tenant_id,
             name=name,
@@ -189,14 +204,16 @@ class School(TenantAggregate):
         actor_id: UUID | None,
         occurred_at: datetime,
     ) -> None:
-        if not name.strip():
-            raise DomainError("学校名称不能为空 / A school needs a name")
+        name = SCHOOL_NAME.check(name)
         if stage not in Stage.__members__.values() or locality not in Locality.__members__.values():
             raise DomainError("学段或城乡类型无效 / Invalid stage or locality")
-        if student_count < 0:
-            raise DomainError("学生数不能为负 / Student count cannot be negative")
         self._change_details(
-            name.strip(), stage, locality, student_count, actor_id=actor_id, occurred_at=occurred_at
+            name,
+            stage,
+            locality,
+            STUDENT_COUNT.check(student_count),
+            actor_id=actor_id,
+            occurred_at=occurred_at,
         )
 
     class ClassOpened(TenantAggregate.Event):
@@ -214,11 +231,9 @@ class School(TenantAggregate):
         self, *, grade: int, name: str, actor_id: UUID | None, occurred_at: datetime
     ) -> str:
         """Open a class (e.g. grade 3, 班名 "3班") and return its id within the school."""
-        name = name.strip()
-        if grade not in GRADES_BY_STAGE[Stage(self.stage)]:
+        name = CLASS_NAME.check(name)
+        if GRADE.check(grade) not in GRADES_BY_STAGE[Stage(self.stage)]:
             raise DomainError(f"该学段没有{grade}年级 / This school's stage has no grade {grade}")
-        if not name:
-            raise DomainError("班级名称不能为空 / A class needs a name")
         for existing in self.classes.values():
             if existing["open"] and existing["grade"] == grade and existing["name"] == name:
                 raise DomainError(

@@ -13,6 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.base import DomainError, TenantAggregate
+from domain.fields import DUE, QUARTER, SEALED_FIGURES, YEAR, check_plain
 
 
 def seal_id(tenant_id: UUID, due: date) -> UUID:
@@ -60,7 +61,10 @@ class QuarterSeal(TenantAggregate):
         actor_id: UUID | None,
         occurred_at: datetime,
     ) -> QuarterSeal:
-        if today < due:
+        YEAR.check(year)
+        QUARTER.check(quarter)
+        check_plain(SEALED_FIGURES.check(figures), "封存数据", "Sealed figures")
+        if DUE.check(due) > today:
             raise DomainError(
                 f"检查点{due.isoformat()}尚未到期 / The checkpoint {due.isoformat()} is not due yet"
             )

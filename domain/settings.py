@@ -15,6 +15,19 @@ from eventsourcing.domain import event
 
 from domain.base import DomainError, TenantAggregate
 from domain.counting import TaskKind
+from domain.fields import (
+    CHECKPOINTS,
+    DUE,
+    MAX_SCHOOLS,
+    MENTEE_LIMIT,
+    PLACEMENT_DAYS,
+    PLAN_DEADLINE,
+    REQUIRED_SHARE,
+    TARGET_SETTING,
+    TYPE_KEY,
+    TYPE_NAME,
+    YEAR,
+)
 
 
 @dataclass(frozen=True)
@@ -85,10 +98,12 @@ def default_plan_year(year: int) -> PlanYearSettings:
 def _check_checkpoints(checkpoints: list[Checkpoint]) -> None:
     if not checkpoints:
         raise DomainError("至少需要一个检查点 / At least one checkpoint is needed")
-    ordered = sorted(checkpoints, key=lambda c: c.due)
-    for cp in ordered:
-        if not 0 < cp.required <= 1:
+    for cp in CHECKPOINTS.check(checkpoints):
+        DUE.check(cp.due)
+        if isinstance(cp.required, int | float) and not 0 < cp.required <= 1:
             raise DomainError("检查点比例应在0–100%之间 / A checkpoint is between 0 and 100%")
+        REQUIRED_SHARE.check(cp.required)
+    ordered = sorted(checkpoints, key=lambda c: c.due)
     for before, after in itertools.pairwise(ordered):
         if after.required < before.required:
             raise DomainError(
@@ -139,11 +154,13 @@ class TenantSettings(TenantAggregate):
         occurred_at: datetime,
     ) -> None:
         """Rename a type or add one; a rule such as "at most 4 schools" goes with it."""
-        key, name = key.strip(), name.strip()
-        if not key or not name:
+        if not all(isinstance(v, str) and v.strip() for v in (key, name)):
             raise DomainError("类型需要代码和名称 / A type needs a key and a name")
-        if max_schools is not None and max_schools < 2:
+        key, name = TYPE_KEY.check(key), TYPE_NAME.check(name)
+        if isinstance(max_schools, int) and max_schools < 2:
             raise DomainError("教共体至少两所学校 / A community has at least two schools")
+        if max_schools is not None:
+            MAX_SCHOOLS.check(max_schools)
         self._set_type(key, name, max_schools, actor_id=actor_id, occurred_at=occurred_at)
 
     def community_type(self, key: str) -> CommunityType:
@@ -184,14 +201,21 @@ class TenantSettings(TenantAggregate):
     def set_plan_year(
         self, settings: PlanYearSettings, *, actor_id: UUID | None, occurred_at: datetime
     ) -> None:
+        YEAR.check(settings.year)
         _check_checkpoints(settings.checkpoints)
         unknown = set(settings.targets) - set(TaskKind)
         if unknown:
-            raise DomainError(f"未知任务类型 / Unknown task kinds: {sorted(unknown)}")
-        if any(t < 0 for t in settings.targets.values()):
+            raise DomainError(f"未知任务类型 / Unknown task kinds: {sorted(map(str, unknown))}")
+        if any(isinstance(t, int) and t < 0 for t in settings.targets.values()):
             raise DomainError("目标不能为负 / Targets cannot be negative")
-        if settings.shadow_placement_days < 1 or settings.mentor_max_mentees < 1:
+        for target in settings.targets.values():
+            TARGET_SETTING.check(target)
+        days, mentees = settings.shadow_placement_days, settings.mentor_max_mentees
+        if any(isinstance(n, int) and n < 1 for n in (days, mentees)):
             raise DomainError("天数与人数须为正 / Days and mentee limits must be positive")
+        PLACEMENT_DAYS.check(days)
+        MENTEE_LIMIT.check(mentees)
+        PLAN_DEADLINE.check(settings.plan_deadline)
         self._set_year(
             settings.year,
             [{"due": c.due, "required": c.required} for c in settings.checkpoints],

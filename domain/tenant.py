@@ -7,7 +7,8 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.base import DomainError, TenantAggregate
+from domain.base import TenantAggregate
+from domain.fields import BUREAU_NAME, REGION
 
 
 class Tenant(TenantAggregate):
@@ -20,6 +21,24 @@ class Tenant(TenantAggregate):
         # A tenant is its own tenant: its id is the tenant id every other aggregate carries.
         return tenant_id
 
+    @classmethod
+    def register(
+        cls,
+        *,
+        tenant_id: UUID,
+        name: str,
+        region: str = "",
+        actor_id: UUID | None,
+        occurred_at: datetime,
+    ) -> Tenant:
+        return cls(
+            tenant_id=tenant_id,
+            name=BUREAU_NAME.check(name),
+            region=REGION.check(region),
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+        )
+
     @event(Registered)
     def __init__(
         self,
@@ -30,17 +49,16 @@ class Tenant(TenantAggregate):
         actor_id: UUID | None,
         occurred_at: datetime,
     ) -> None:
-        if not name.strip():
-            raise DomainError("教育局名称不能为空 / A bureau needs a name")
         self.tenant_id = tenant_id
-        self.name = name.strip()
-        self.region = region.strip()
+        self.name = name
+        self.region = region
 
     class Renamed(TenantAggregate.Event):
         name: str
 
     @event(Renamed)
+    def _rename(self, name: str, *, actor_id: UUID | None, occurred_at: datetime) -> None:
+        self.name = name
+
     def rename(self, name: str, *, actor_id: UUID | None, occurred_at: datetime) -> None:
-        if not name.strip():
-            raise DomainError("教育局名称不能为空 / A bureau needs a name")
-        self.name = name.strip()
+        self._rename(BUREAU_NAME.check(name), actor_id=actor_id, occurred_at=occurred_at)

@@ -14,6 +14,15 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import DomainError, TenantAggregate
+from domain.fields import (
+    DEACTIVATION_REASON,
+    GRADE_LIST,
+    JOB_TITLE,
+    PASSWORD_HASH,
+    PERSON_NAME,
+    ROLE_LIST,
+    SUBJECT_LIST,
+)
 from domain.roles import BUREAU_ROLES, SCHOOL_ROLES, Role
 
 
@@ -36,13 +45,13 @@ SUBJECTS = (
     "信息技术",
     "班队",
 )
-_USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
+_USERNAME = re.compile(r"[A-Za-z0-9_.@-]{3,64}")
 MIN_PASSWORD_LENGTH = 8
 
 
 def check_username(username: str) -> str:
-    username = username.strip().lower()
-    if not _USERNAME.match(username):
+    username = username.strip().lower() if isinstance(username, str) else ""
+    if not _USERNAME.fullmatch(username):
         raise DomainError(
             "登录名应为3–64位字母、数字或 _ . @ - / A login name is 3–64 letters, digits or _ . @ -"
         )
@@ -50,7 +59,7 @@ def check_username(username: str) -> str:
 
 
 def check_roles(roles: list[str], school_id: UUID | None) -> list[str]:
-    if not roles:
+    if not ROLE_LIST.check(roles):
         raise DomainError("至少需要一个角色 / A user needs at least one role")
     try:
         parsed = sorted({Role(r) for r in roles})
@@ -64,14 +73,19 @@ def check_roles(roles: list[str], school_id: UUID | None) -> list[str]:
 
 
 def check_profile(subjects: list[str], grades: list[int], key_level: str) -> None:
-    unknown = [s for s in subjects if s not in SUBJECTS]
+    unknown = [s for s in SUBJECT_LIST.check(subjects) if s not in SUBJECTS]
     if unknown:
-        raise DomainError(f"未知学科 / Unknown subject: {', '.join(unknown)}")
-    bad = [g for g in grades if not 1 <= g <= 9]
+        raise DomainError(f"未知学科 / Unknown subject: {', '.join(map(str, unknown))}")
+    bad = [g for g in GRADE_LIST.check(grades) if isinstance(g, bool) or g not in range(1, 10)]
     if bad:
         raise DomainError(f"年级应为1–9 / Grades are 1–9, got {bad}")
     if key_level not in KeyTeacherLevel.__members__.values():
         raise DomainError(f"未知骨干级别 / Unknown key-teacher level: {key_level}")
+
+
+def _profile(subjects: list[str], grades: list[int], key_level: str) -> tuple[list[str], list[int]]:
+    check_profile(subjects, grades, key_level)
+    return list(subjects), sorted(set(grades))
 
 
 class User(TenantAggregate):
@@ -132,21 +146,18 @@ class User(TenantAggregate):
         actor_id: UUID | None,
         occurred_at: datetime,
     ) -> User:
-        if not display_name.strip():
-            raise DomainError("姓名不能为空 / A user needs a name")
-        subjects, grades = list(subjects or []), sorted(set(grades or []))
-        check_profile(subjects, grades, key_level)
+        subjects, grades = _profile(subjects or [], grades or [], key_level)
         return cls(
             tenant_id=tenant_id,
             username=check_username(username),
-            display_name=display_name.strip(),
+            display_name=PERSON_NAME.check(display_name),
             school_id=school_id,
             roles=check_roles(roles, school_id),
             subjects=subjects,
             grades=grades,
             key_level=key_level,
-            title=title.strip(),
-            password_hash=password_hash,
+            title=JOB_TITLE.check(title),
+            password_hash=PASSWORD_HASH.check(password_hash),
             actor_id=actor_id,
             occurred_at=occurred_at,
         )
@@ -158,10 +169,17 @@ class User(TenantAggregate):
         password_hash: str
 
     @event(PasswordChanged)
-    def change_password(
+    def _change_password(
         self, password_hash: str, *, actor_id: UUID | None, occurred_at: datetime
     ) -> None:
         self.password_hash = password_hash
+
+    def change_password(
+        self, password_hash: str, *, actor_id: UUID | None, occurred_at: datetime
+    ) -> None:
+        self._change_password(
+            PASSWORD_HASH.check(password_hash), actor_id=actor_id, occurred_at=occurred_at
+        )
 
     class RolesChanged(TenantAggregate.Event):
         roles: list[str]
@@ -213,16 +231,13 @@ class User(TenantAggregate):
         actor_id: UUID | None,
         occurred_at: datetime,
     ) -> None:
-        if not display_name.strip():
-            raise DomainError("姓名不能为空 / A user needs a name")
-        grades = sorted(set(grades))
-        check_profile(subjects, grades, key_level)
+        subjects, grades = _profile(subjects, grades, key_level)
         self._update_profile(
-            display_name.strip(),
-            list(subjects),
+            PERSON_NAME.check(display_name),
+            subjects,
             grades,
             key_level,
-            title.strip(),
+            JOB_TITLE.check(title),
             actor_id=actor_id,
             occurred_at=occurred_at,
         )
@@ -261,7 +276,9 @@ class User(TenantAggregate):
     def deactivate(self, reason: str, *, actor_id: UUID | None, occurred_at: datetime) -> None:
         if not self.active:
             raise DomainError("账号已停用 / The account is already deactivated")
-        self._deactivate(reason.strip(), actor_id=actor_id, occurred_at=occurred_at)
+        self._deactivate(
+            DEACTIVATION_REASON.check(reason), actor_id=actor_id, occurred_at=occurred_at
+        )
 
     class Reactivated(TenantAggregate.Event):
         pass

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
+from domain.fields import FILE_NAME_LENGTH
 from services.errors import DomainError
 
 #: One evidence file; the web app's request limit is derived from it (``web.evidence``).
@@ -83,7 +85,7 @@ def evidence_of(uploads: list[Upload]) -> list[dict[str, object]]:
     return [
         {
             "sha256": hashlib.sha256(u.data).hexdigest(),
-            "name": u.filename[-200:],
+            "name": file_name(u.filename),
             "size": len(u.data),
             "type": u.content_type,
         }
@@ -95,3 +97,17 @@ def store_all(blobs: BlobStore, uploads: list[Upload]) -> None:
     """Store checked files; each is named by its SHA-256, as ``evidence_of`` described it."""
     for upload in uploads:
         blobs.put(upload.data)
+
+
+def file_name(raw: str) -> str:
+    """The name a file is shown by: what the browser sent, less what no name should hold.
+
+    A browser's file name is not typed by the person, so characters the domain refuses in text
+    (control characters, lone surrogates) are dropped instead of refusing the file.
+    """
+    kept = "".join(
+        ch
+        for ch in unicodedata.normalize("NFC", raw)
+        if unicodedata.category(ch) not in ("Cc", "Cs")
+    ).strip()
+    return kept[-FILE_NAME_LENGTH:].strip() or "file"

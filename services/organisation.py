@@ -23,7 +23,7 @@ class OrganisationService:
         require(actor, Action.REGISTER_TENANT)
         from uuid import uuid4
 
-        tenant = Tenant(
+        tenant = Tenant.register(
             tenant_id=uuid4(),
             name=name,
             region=region,

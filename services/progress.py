@@ -15,6 +15,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from domain.community import Stint
+from domain.fields import QUARTER, YEAR
 from domain.plan import Task
 from domain.progress import (
     CheckpointFigure,
@@ -436,6 +437,9 @@ class ProgressService:
     def seal_quarter(self, actor: Actor, *, year: int, quarter: int) -> Done:
         """Seal the figures of every community of the bureau at a checkpoint, as reported."""
         require_community(actor, CommunityAction.MANAGE)
+        # The year picks the settings before the seal exists, so it is checked here first.
+        YEAR.check(year)
+        QUARTER.check(quarter)
         checkpoints = sorted(
             tenant_settings(self.ctx, actor.tenant_id).plan_year(year).checkpoints,
             key=lambda c: c.due,

@@ -48,7 +48,7 @@ def test_a_registered_school_records_who_registered_it_and_when() -> None:
         ("code", "狮岭", "学校代码"),
         ("stage", "university", "未知学段"),
         ("locality", "suburb", "未知城乡类型"),
-        ("student_count", -1, "学生数不能为负"),
+        ("student_count", -1, "学生数应为0–100000"),
     ],
 )
 def test_a_school_with_bad_details_is_refused(field: str, value: object, message: str) -> None:
@@ -125,7 +125,7 @@ def test_a_bell_schedule_is_kept_in_weekday_and_time_order() -> None:
         ([period(1, 1, "08:00", "08:40"), period(1, 1, "09:00", "09:40")], "重复"),
         ([period(1, 1, "08:00", "08:40"), period(1, 2, "08:30", "09:10")], "重叠"),
         ([period(8, 1, "08:00", "08:40")], "星期应为1–7"),
-        ([period(1, 0, "08:00", "08:40")], "节次编号应从1开始"),
+        ([period(1, 0, "08:00", "08:40")], "节次编号应为1–20"),
         ([period(1, 1, "8:00", "08:40")], "HH:MM"),
         ([{"weekday": 1, "start": "08:00"}], "节次格式错误"),
     ],

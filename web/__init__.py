@@ -55,12 +55,18 @@ def create_app(
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["bilingual"] = bilingual
 
+    from domain import fields
     from web import auth, conflicts, errors, health, home
 
     @app.context_processor
     def endpoints() -> dict[str, Any]:
         # Templates link only to pages that exist in this build.
-        return {"url_rules": set(app.view_functions), "is_english": is_english()}
+        # ``limits``: the domain's field limits, so inputs carry the same maxlength.
+        return {
+            "url_rules": set(app.view_functions),
+            "is_english": is_english(),
+            "limits": fields,
+        }
 
     errors.init_app(app)
     app.after_request(_security_headers)

@@ -12,8 +12,8 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
-    String,
     Table,
+    Text,
     Uuid,
     select,
 )
@@ -31,7 +31,7 @@ def _entries_table(name: str) -> Table:
         Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
         Column("position", BigInteger, nullable=False),
         Column("tenant_id", Uuid, nullable=False),
-        Column("event_type", String(100), nullable=False),
+        Column("event_type", Text, nullable=False),
         Column("subject_id", Uuid, nullable=False),
         Column("actor_id", Uuid, nullable=True),
         Column("school_id", Uuid, nullable=True),

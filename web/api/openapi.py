@@ -11,6 +11,7 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from web.api.base import bp
+from web.api.field_limits import declare_limits
 
 JSON = "application/json"
 
@@ -1525,6 +1526,9 @@ DOCUMENT["components"]["schemas"].update(
         "PairEnd": _object(["on", "reason"], on=_DATE, reason=_STRING),
     }
 )
+
+
+declare_limits({**DOCUMENT["components"]["schemas"], "Task": _TASK})
 
 
 @bp.get("/openapi.json", endpoint="openapi_document")

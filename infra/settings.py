@@ -32,6 +32,11 @@ class Settings:
     #: Writes (POST, PUT, PATCH, DELETE) one user may make through the JSON API in the window.
     api_writes: int = 120
     api_write_window_seconds: int = 60
+    #: Failed sign-ins per login name, and per address, from anywhere in the window: backstops far
+    #: above ``login_attempts`` (per name *and* address), so guessing at a name slows the guesser
+    #: and nobody can lock a colleague or a school's shared address out with five wrong tries.
+    login_name_attempts: int = 50
+    login_address_attempts: int = 100
 
     @property
     def is_sqlite(self) -> bool:
@@ -89,4 +94,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         redis_prefix=env.get("JGT_REDIS_PREFIX", "jgt:"),
         api_writes=_at_least_one(env, "JGT_API_WRITES", 120),
         api_write_window_seconds=_at_least_one(env, "JGT_API_WRITE_WINDOW_SECONDS", 60),
+        login_name_attempts=_at_least_one(env, "JGT_LOGIN_NAME_ATTEMPTS", 50),
+        login_address_attempts=_at_least_one(env, "JGT_LOGIN_ADDRESS_ATTEMPTS", 100),
     )

@@ -482,6 +482,8 @@ class Caller:
     name: str
     actor: Actor
     token: str
+    #: A recorded page session of the caller's, for the pages' cookie.
+    session_id: str
 
 
 def callers(world: World) -> list[Caller]:
@@ -499,7 +501,11 @@ def callers(world: World) -> list[Caller]:
             "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
         )
         assert response.status_code == 200, response.json
-        found.append(Caller(name, actor, response.json["token"]))  # type: ignore[index]
+        session_id, _ = world.runtime.services.people.start_session(
+            actor.user_id, kind="web", address="10.0.0.1", agent=""
+        )
+        token = response.json["token"]  # type: ignore[index]
+        found.append(Caller(name, actor, token, str(session_id)))
     return found
 
 
@@ -516,6 +522,7 @@ def call(
     with client.session_transaction() as session:
         session["_user_id"] = str(caller.actor.user_id)
         session["_fresh"] = True
+        session["sid"] = caller.session_id
     if method == "GET":
         return client.get(url, query_string=world.query(a_ids))
     return client.open(url, method=method, data=world.form(a_ids, n))

@@ -293,6 +293,9 @@ class PeopleService:
         if actor.user_id is None:
             raise Forbidden("未登录 / Not signed in")
         user = self._user(actor, actor.user_id)
+        if not any(s in user.sessions for s in session_ids):
+            # Someone else's session, or one already ended: like any id not one's own, not found.
+            raise NotFound("不存在 / Not found")
         user.end_sessions(session_ids, actor_id=actor.user_id, occurred_at=self.ctx.clock())
         return Done(user.id, self.ctx.platform.save_all(user))
 

@@ -25,9 +25,9 @@ from web.current import (
     parse_id,
     remember_session,
     services,
-    session_id,
     settle,
 )
+from web.current import session_id as current_session
 from web.extensions import login_manager
 from web.i18n import LANGUAGES, bilingual
 from web.signin import attempt_sign_in
@@ -39,7 +39,7 @@ login_manager.login_message = ""
 
 @login_manager.user_loader
 def load_user(user_id: str) -> SessionUser | None:
-    current = session_id()
+    current = current_session()
     if current is None:
         return None
     try:
@@ -83,7 +83,7 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    current = session_id()
+    current = current_session()
     if current_user.is_authenticated and current is not None:
         # Ended on the server too: a copy of this cookie opens nothing afterwards.
         services().people.end_sessions(actor(), [current])
@@ -127,19 +127,20 @@ def password() -> ResponseReturnValue:
 @login_required
 def sessions() -> ResponseReturnValue:
     return render_template(
-        "sessions.html", sessions=services().people.sessions(actor()), current=session_id()
+        "sessions.html", sessions=services().people.sessions(actor()), current=current_session()
     )
 
 
-@bp.post("/sessions/<raw_id>/end")
+@bp.post("/sessions/<session_id>/end")
 @login_required
-def end_session(raw_id: str) -> ResponseReturnValue:
+def end_session(session_id: str) -> ResponseReturnValue:
+    ending = parse_id(session_id)
     try:
-        services().people.end_sessions(actor(), [parse_id(raw_id)])
+        services().people.end_sessions(actor(), [ending])
     except DomainError as exc:
         flash(bilingual(exc), "error")
         return redirect(url_for("auth.sessions"))
-    if parse_id(raw_id) == session_id():
+    if ending == current_session():
         logout_user()
         session.clear()
         return redirect(url_for("auth.login"))
@@ -150,7 +151,7 @@ def end_session(raw_id: str) -> ResponseReturnValue:
 @bp.post("/sessions/end-others")
 @login_required
 def end_other_sessions() -> ResponseReturnValue:
-    current = session_id()
+    current = current_session()
     assert current is not None  # a signed-in page session always has one
     try:
         services().people.end_other_sessions(actor(), current)

@@ -7,9 +7,11 @@ everything they did before stays attributed to the school where they did it.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
-from uuid import UUID
+from typing import ClassVar
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import event
 
@@ -47,6 +49,26 @@ SUBJECTS = (
 )
 _USERNAME = re.compile(r"[A-Za-z0-9_.@-]{3,64}")
 MIN_PASSWORD_LENGTH = 8
+#: A page session and an API token last this long after signing in (the cookie's and the token's
+#: own lifetime too); the aggregate forgets sessions older than this.
+SESSION_LIFETIME = timedelta(hours=12)
+SESSION_KINDS = ("web", "api")
+MAX_ADDRESS_LENGTH = 45  # an IPv6 address in text
+MAX_AGENT_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    """A signed-in browser or an API token: open until signed out, ended, or past its lifetime."""
+
+    id: UUID
+    kind: str
+    started_at: datetime
+    address: str
+    agent: str
+
+    def live_at(self, now: datetime) -> bool:
+        return now < self.started_at + SESSION_LIFETIME
 
 
 def check_username(username: str) -> str:
@@ -128,6 +150,9 @@ class User(TenantAggregate):
         self.title = title
         self.password_hash = password_hash
         self.active = True
+        #: When the password was last changed or reset, or the account deactivated.
+        self.credentials_changed_at: datetime | None = None
+        self.sessions: dict[UUID, OpenSession] = {}
 
     @classmethod
     def register(
@@ -173,6 +198,9 @@ class User(TenantAggregate):
         self, password_hash: str, *, actor_id: UUID | None, occurred_at: datetime
     ) -> None:
         self.password_hash = password_hash
+        # A new password ends every session and token: a stolen cookie is worth nothing after it.
+        self.credentials_changed_at = occurred_at
+        self.sessions = {}
 
     def change_password(
         self, password_hash: str, *, actor_id: UUID | None, occurred_at: datetime
@@ -272,6 +300,8 @@ class User(TenantAggregate):
     @event(Deactivated)
     def _deactivate(self, reason: str, *, actor_id: UUID | None, occurred_at: datetime) -> None:
         self.active = False
+        self.credentials_changed_at = occurred_at
+        self.sessions = {}
 
     def deactivate(self, reason: str, *, actor_id: UUID | None, occurred_at: datetime) -> None:
         if not self.active:
@@ -291,3 +321,67 @@ class User(TenantAggregate):
         if self.active:
             raise DomainError("账号已启用 / The account is already active")
         self._reactivate(actor_id=actor_id, occurred_at=occurred_at)
+
+    class SessionStarted(TenantAggregate.Event):
+        # Where and with what someone signs in is theirs to see, on the sessions page only.
+        PRIVATE_FIELDS: ClassVar[frozenset[str]] = frozenset({"address", "agent"})
+        session_id: UUID
+        kind: str
+        address: str
+        agent: str
+
+    @event(SessionStarted)
+    def _start_session(
+        self,
+        session_id: UUID,
+        kind: str,
+        address: str,
+        agent: str,
+        *,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        # Sessions past their lifetime are forgotten here, so the aggregate holds only live ones.
+        self.sessions = {k: s for k, s in self.sessions.items() if s.live_at(occurred_at)}
+        self.sessions[session_id] = OpenSession(session_id, kind, occurred_at, address, agent)
+
+    def start_session(self, kind: str, *, address: str, agent: str, occurred_at: datetime) -> UUID:
+        """Sign in a browser (``web``) or issue an API token (``api``); the new session's id."""
+        if not self.active:
+            raise DomainError("账号已停用 / The account is deactivated")
+        if kind not in SESSION_KINDS:
+            raise DomainError(f"未知会话类型 / Unknown kind of session: {kind}")
+        session_id = uuid4()
+        self._start_session(
+            session_id,
+            kind,
+            address[:MAX_ADDRESS_LENGTH],
+            agent[:MAX_AGENT_LENGTH],
+            actor_id=self.id,
+            occurred_at=occurred_at,
+        )
+        return session_id
+
+    class SessionsEnded(TenantAggregate.Event):
+        session_ids: list[UUID]
+
+    @event(SessionsEnded)
+    def _end_sessions(
+        self, session_ids: list[UUID], *, actor_id: UUID | None, occurred_at: datetime
+    ) -> None:
+        for session_id in session_ids:
+            self.sessions.pop(session_id, None)
+
+    def end_sessions(
+        self, session_ids: list[UUID], *, actor_id: UUID | None, occurred_at: datetime
+    ) -> None:
+        """Sign out, end a token, or end several at once (\"end all others\")."""
+        known = [s for s in session_ids if s in self.sessions]
+        if not known:
+            raise DomainError("该会话已结束 / That session has already ended")
+        self._end_sessions(known, actor_id=actor_id, occurred_at=occurred_at)
+
+    def open_sessions(self, now: datetime) -> list[OpenSession]:
+        """The sessions and tokens that still sign this user in, newest first."""
+        live = [s for s in self.sessions.values() if s.live_at(now)]
+        return sorted(live, key=lambda s: s.started_at, reverse=True)

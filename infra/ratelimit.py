@@ -1,4 +1,11 @@
-"""Rate limits (login attempts): a sliding window per key, in Redis or in this process."""
+"""Rate limits (sign-in attempts, API writes): a sliding window per key, in Redis or in this process.
+
+Counting is atomic: ``take`` checks every key's budget and counts the attempt against all of them
+in one step (one Lua script in Redis, one lock here), so N attempts at once never get more than the
+budget between them. An attempt is counted *before* the work it guards and given back after, when
+it should not count (a correct password): counting only afterwards let 40 parallel guesses past a
+5-guess budget, as each checked before any had failed.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +14,23 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 import redis
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """One attempt counted against ``keys`` (``member`` names it), or refused: ``retry_after`` > 0
+    seconds until every key has budget again, and nothing counted."""
+
+    keys: tuple[str, ...]
+    member: str
+    retry_after: int = 0
 
 
 class RateLimiter(Protocol):
@@ -24,50 +42,98 @@ class RateLimiter(Protocol):
 
     def reset(self, key: str) -> None: ...
 
+    def take(self, budgets: Mapping[str, int]) -> Taken:
+        """Count one attempt against every key, each within its own budget of the window: all of
+        them, atomically, or none (then ``retry_after`` says how long to wait)."""
+
+    def give_back(self, taken: Taken) -> None:
+        """Uncount an attempt ``take`` counted (a no-op for a refused one)."""
+
+
+def _member() -> str:
+    return uuid.uuid4().hex
+
 
 class InMemoryRateLimiter:
     def __init__(self, attempts: int, window_seconds: int) -> None:
         self.attempts, self.window = attempts, window_seconds
-        self._hits: dict[str, deque[float]] = {}
+        self._hits: dict[str, deque[tuple[float, str]]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
+    def _recent(self, key: str, now: float) -> deque[tuple[float, str]]:
         hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - self.window:
+        while hits and hits[0][0] <= now - self.window:
             hits.popleft()
         return hits
 
-    def hit(self, key: str) -> bool:
-        now = time.monotonic()
+    def _wait(self, hits: deque[tuple[float, str]], budget: int, now: float) -> int:
+        if len(hits) < budget:
+            return 0
+        # The hit whose leaving the window makes room for one more.
+        freeing = hits[len(hits) - budget][0]
+        return max(1, int(freeing + self.window - now) + 1)
+
+    def take(self, budgets: Mapping[str, int]) -> Taken:
+        now, member = time.monotonic(), _member()
         with self._lock:
-            hits = self._recent(key, now)
-            if len(hits) >= self.attempts:
-                return False
-            hits.append(now)
-            return True
+            wait = max(
+                (
+                    self._wait(self._recent(key, now), budget, now)
+                    for key, budget in budgets.items()
+                ),
+                default=0,
+            )
+            if wait:
+                return Taken(tuple(budgets), member, wait)
+            for key in budgets:
+                self._hits[key].append((now, member))
+        return Taken(tuple(budgets), member)
+
+    def give_back(self, taken: Taken) -> None:
+        if taken.retry_after:
+            return
+        with self._lock:
+            for key in taken.keys:
+                hits = self._hits.get(key)
+                if hits is not None:
+                    self._hits[key] = deque(h for h in hits if h[1] != taken.member)
+
+    def hit(self, key: str) -> bool:
+        return not self.take({key: self.attempts}).retry_after
 
     def retry_after(self, key: str) -> int:
         now = time.monotonic()
         with self._lock:
-            hits = self._recent(key, now)
-            if len(hits) < self.attempts:
-                return 0
-            return max(1, int(hits[0] + self.window - now) + 1)
+            return self._wait(self._recent(key, now), self.attempts, now)
 
     def reset(self, key: str) -> None:
         with self._lock:
             self._hits.pop(key, None)
 
 
-# Drop hits older than the window, then count and add this one, atomically.
-_HIT = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
-  return 0
+# For every key: drop hits older than the window and see whether its budget has room; if every key
+# has, add this hit to each. Returns 0 when counted, else the milliseconds to wait.
+_TAKE = """
+local now, window, member = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local wait = 0
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local budget = tonumber(ARGV[i + 3])
+  local count = redis.call('ZCARD', key)
+  if count >= budget then
+    local freeing = redis.call('ZRANGE', key, count - budget, count - budget, 'WITHSCORES')
+    local ms = tonumber(freeing[2]) + window - now
+    if ms > wait then wait = ms end
+  end
 end
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
+if wait > 0 then
+  return wait
+end
+for _, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, member)
+  redis.call('PEXPIRE', key, window)
+end
+return 0
 """
 
 
@@ -79,16 +145,29 @@ class RedisRateLimiter:
     ) -> None:
         self.attempts, self.window = attempts, window_seconds
         self._client, self._prefix = client, prefix
-        self._hit = client.register_script(_HIT)
+        self._take = client.register_script(_TAKE)
 
-    def hit(self, key: str) -> bool:
-        now_ms = int(time.time() * 1000)
-        return bool(
-            self._hit(
-                keys=[self._prefix + key],
-                args=[now_ms, self.window * 1000, self.attempts, f"{now_ms}:{uuid.uuid4().hex}"],
+    def take(self, budgets: Mapping[str, int]) -> Taken:
+        now_ms, member = int(time.time() * 1000), _member()
+        wait_ms = int(
+            self._take(
+                keys=[self._prefix + key for key in budgets],
+                args=[now_ms, self.window * 1000, member, *budgets.values()],
             )
         )
+        wait = max(1, (wait_ms + 999) // 1000) if wait_ms else 0
+        return Taken(tuple(budgets), member, wait)
+
+    def give_back(self, taken: Taken) -> None:
+        if taken.retry_after:
+            return
+        pipeline = self._client.pipeline(transaction=False)
+        for key in taken.keys:
+            pipeline.zrem(self._prefix + key, taken.member)
+        pipeline.execute()
+
+    def hit(self, key: str) -> bool:
+        return not self.take({key: self.attempts}).retry_after
 
     def retry_after(self, key: str) -> int:
         now_ms = int(time.time() * 1000)
@@ -152,6 +231,27 @@ class ResilientRateLimiter:
             ended, self._down_until = self._down_until is not None, None
         if ended:
             log.warning("rate limits %s: Redis answers again; counting there", self.name)
+
+    def take(self, budgets: Mapping[str, int]) -> Taken:
+        if self._use_primary():
+            try:
+                taken = self.primary.take(budgets)
+            except redis.RedisError as exc:
+                self._failed(exc)
+            else:
+                self._answered()
+                return taken
+        return self.fallback.take(budgets)
+
+    def give_back(self, taken: Taken) -> None:
+        # Either limiter may have counted it (the outage may have begun or ended since); each
+        # forgets only the attempt it holds under ``taken.member``.
+        self.fallback.give_back(taken)
+        if self._use_primary():
+            try:
+                self.primary.give_back(taken)
+            except redis.RedisError as exc:
+                self._failed(exc)
 
     def hit(self, key: str) -> bool:
         if self._use_primary():

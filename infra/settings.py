@@ -35,6 +35,11 @@ class Settings:
     #: Where evidence files live: "files" (under var/blobs, one host) or "database" (the store's
     #: own database, which every host reads). Default: "database" on PostgreSQL, "files" on SQLite.
     blob_store: str = "files"
+    #: Failed sign-ins per login name, and per address, from anywhere in the window: backstops far
+    #: above ``login_attempts`` (per name *and* address), so guessing at a name slows the guesser
+    #: and nobody can lock a colleague or a school's shared address out with five wrong tries.
+    login_name_attempts: int = 50
+    login_address_attempts: int = 100
 
     @property
     def is_sqlite(self) -> bool:
@@ -104,4 +109,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         api_writes=_at_least_one(env, "JGT_API_WRITES", 120),
         api_write_window_seconds=_at_least_one(env, "JGT_API_WRITE_WINDOW_SECONDS", 60),
         blob_store=_blob_store(env, database_url),
+        login_name_attempts=_at_least_one(env, "JGT_LOGIN_NAME_ATTEMPTS", 50),
+        login_address_attempts=_at_least_one(env, "JGT_LOGIN_ADDRESS_ATTEMPTS", 100),
     )

@@ -114,6 +114,10 @@ class AuditLogProjection(Projection[AuditLogView]):
         """A claim on a name is bookkeeping; the event that took the name is audited."""
 
     @process.register
+    def _(self, e: User.SessionStarted | User.SessionsEnded) -> None:
+        """Signing in and out is not a change to the bureau's records (and would bury them)."""
+
+    @process.register
     def _(self, e: TenantAggregate.Event) -> None:
         school_id = school_of(e, self.view)
         if isinstance(e, User.Registered | User.Transferred):

@@ -56,7 +56,7 @@ class Context:
     figures_cache: PositionCache | None = None
     #: The views' positions (read before anything cached by them is computed).
     positions: Positions | None = None
-    #: Signed-in actors, keyed by user and the directory view's position.
+    #: Signed-in users' credentials, keyed by user and the User aggregate's version.
     actors: PositionCache | None = None
 
     def today(self) -> date:

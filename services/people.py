@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.roles import BUREAU_ROLES, Role
 from domain.school import School
 from domain.tenant import Tenant
 from domain.uniqueness import NameClaim, username_key
-from domain.user import User, check_username
+from domain.user import OpenSession, User, check_username
 from services.actor import Actor, Done
 from services.context import Context
 from services.errors import Conflict, DomainError, Forbidden, NotFound
+from services.passwords import check_password
 from services.policy import Action, allowed, require
+
+#: Attempts at saving a new session when another command wrote the user at the same moment.
+_SESSION_SAVE_ATTEMPTS = 3
 
 
 def actor_of(user: User) -> Actor:
@@ -27,6 +33,25 @@ def actor_of(user: User) -> Actor:
         roles=frozenset(Role(r) for r in user.roles),
         display_name=user.display_name,
     )
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a request's session or token is checked against: the user as of one version."""
+
+    actor: Actor
+    active: bool
+    sessions: tuple[OpenSession, ...]
+
+    def admits(self, session_id: UUID, now: datetime) -> bool:
+        return self.active and any(s.id == session_id and s.live_at(now) for s in self.sessions)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    actor: Actor
+    session_id: UUID
+    position: int
 
 
 def _may_grant(actor: Actor, roles: list[str], school_id: UUID | None) -> bool:
@@ -83,6 +108,7 @@ class PeopleService:
             self.ctx.platform.get_in_tenant(School, school_id, tenant_id)
         if not _may_grant(actor, roles, school_id):
             raise Forbidden("无权授予这些角色 / Not allowed to grant these roles")
+        check_password(password, username=username, display_name=display_name)
         now = self.ctx.clock()
         user = User.register(
             tenant_id=tenant_id,
@@ -139,6 +165,7 @@ class PeopleService:
         user = self._user(actor, actor.user_id)
         if not self.ctx.hasher.verify(user.password_hash, current):
             raise DomainError("当前密码不正确 / The current password is wrong")
+        check_password(new, username=user.username, display_name=user.display_name)
         user.change_password(
             self.ctx.hasher.hash(new), actor_id=actor.user_id, occurred_at=self.ctx.clock()
         )
@@ -147,6 +174,7 @@ class PeopleService:
     def reset_password(self, actor: Actor, user_id: UUID, *, new: str) -> Done:
         user = self._user(actor, user_id)
         self._require_manage(actor, user)
+        check_password(new, username=user.username, display_name=user.display_name)
         user.change_password(
             self.ctx.hasher.hash(new), actor_id=actor.user_id, occurred_at=self.ctx.clock()
         )
@@ -206,56 +234,104 @@ class PeopleService:
         return Done(user.id, self.ctx.platform.save_all(user))
 
     def authenticate(self, username: str, password: str) -> Actor | None:
-        """The actor for a correct login name and password of an active user, else None."""
+        """The actor for a correct login name and password of an active user, else None.
+
+        Only a name that does not exist (or is malformed) is "wrong": a store that cannot be
+        read raises, so an outage is never answered as a wrong password nor counted as one.
+        Every answer costs one hash verification, so timing tells nothing about the account."""
         try:
             claim_id = NameClaim.create_id(username_key(check_username(username)))
             claim: Any = self.ctx.platform.repository.get(claim_id)
             user: Any = self.ctx.platform.repository.get(claim.owner_id)
-        except Exception:
-            # Spend the same time as a real check, so timing does not reveal which names exist.
+        except (AggregateNotFoundError, DomainError):
             self.ctx.hasher.verify(self._dummy_hash(), password)
             return None
-        if not isinstance(user, User) or not user.active:
+        if not isinstance(user, User):
+            self.ctx.hasher.verify(self._dummy_hash(), password)
             return None
-        if not self.ctx.hasher.verify(user.password_hash, password):
-            return None
-        return actor_of(user)
+        correct = self.ctx.hasher.verify(user.password_hash, password)
+        return actor_of(user) if correct and user.active else None
 
-    def actor_for_session(
-        self, user_id: UUID, *, signed_in_at: datetime | None = None, at_least: int = 0
-    ) -> Actor | None:
-        """The actor a session cookie (or token) signed in at ``signed_in_at`` stands for, from
-        the directory: None if the user is gone or inactive, or if the password was changed or
-        reset since (every other session and token ends with it). Asked on every request, so kept
-        (``ctx.actors``) until the directory view moves: a deactivation, a change of roles or of
-        password is applied by the next request after it."""
-        cache, positions = self.ctx.actors, self.ctx.positions
-        if cache is None or positions is None:
-            found = self._actor_from_directory(user_id)
-        else:
-            position = positions.of("directory", at_least)
-            key = str(user_id)
-            found = cache.get(key, position)
-            if found is None:
-                found = self._actor_from_directory(user_id)
-                if found is not None:
-                    cache.put(key, position, found)
-        if found is None:
+    def sign_in(
+        self, username: str, password: str, *, kind: str, address: str, agent: str
+    ) -> SignedIn | None:
+        """Check the password and open a session (``web``) or a token (``api``) for it."""
+        found = self.authenticate(username, password)
+        if found is None or found.user_id is None:
             return None
-        actor, changed_at = found
-        if changed_at is not None and (signed_in_at is None or signed_in_at < changed_at):
-            return None
-        return actor
-
-    def _actor_from_directory(self, user_id: UUID) -> tuple[Actor, datetime | None] | None:
-        row = self.ctx.directory.user_for_session(user_id)
-        if row is None or not row.active:
-            return None
-        actor = Actor(
-            user_id=row.id,
-            tenant_id=row.tenant_id,
-            school_id=row.school_id,
-            roles=frozenset(Role(r) for r in row.roles),
-            display_name=row.display_name,
+        session_id, position = self.start_session(
+            found.user_id, kind=kind, address=address, agent=agent
         )
-        return actor, row.credentials_changed_at
+        return SignedIn(found, session_id, position)
+
+    def start_session(
+        self, user_id: UUID, *, kind: str, address: str, agent: str
+    ) -> tuple[UUID, int]:
+        """Record a new session of the user; its id, and the store position."""
+        for attempt in range(_SESSION_SAVE_ATTEMPTS):
+            user: User = self.ctx.platform.repository.get(user_id)
+            session_id = user.start_session(
+                kind, address=address, agent=agent, occurred_at=self.ctx.clock()
+            )
+            try:
+                return session_id, self.ctx.platform.save_all(user)
+            except IntegrityError:
+                # Another command wrote this user meanwhile (a token issued in parallel): the
+                # session is independent of it, so start it again on the newer user.
+                if attempt == _SESSION_SAVE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def sessions(self, actor: Actor) -> list[OpenSession]:
+        """The actor's own open sessions and API tokens, newest first."""
+        if actor.user_id is None:
+            raise Forbidden("未登录 / Not signed in")
+        return self._user(actor, actor.user_id).open_sessions(self.ctx.clock())
+
+    def end_sessions(self, actor: Actor, session_ids: list[UUID]) -> Done:
+        """End some of the actor's own sessions or tokens (signing out ends the current one)."""
+        if actor.user_id is None:
+            raise Forbidden("未登录 / Not signed in")
+        user = self._user(actor, actor.user_id)
+        if not any(s in user.sessions for s in session_ids):
+            # Someone else's session, or one already ended: like any id not one's own, not found.
+            raise NotFound("不存在 / Not found")
+        user.end_sessions(session_ids, actor_id=actor.user_id, occurred_at=self.ctx.clock())
+        return Done(user.id, self.ctx.platform.save_all(user))
+
+    def end_other_sessions(self, actor: Actor, keep: UUID) -> Done:
+        """End every session and token of the actor's but ``keep`` (the one asking)."""
+        others = [s.id for s in self.sessions(actor) if s.id != keep]
+        if not others:
+            raise DomainError("没有其他会话 / There are no other sessions")
+        return self.end_sessions(actor, others)
+
+    def actor_for_session(self, user_id: UUID, session_id: UUID) -> Actor | None:
+        """The actor a session cookie or token stands for: None once the session was ended,
+        outlived its 12 hours, or the user was deactivated or changed password since.
+
+        Read from the User aggregate, never from a view (a stopped or lagging projection must not
+        keep a deactivated teacher signed in, nor sign out a new one). Asked on every request,
+        so it costs one indexed read of the user's last version; the user is read again only
+        when that version moved (``ctx.actors``)."""
+        version = self._version_of(user_id)
+        if version is None:
+            return None
+        key = f"user:{user_id}"
+        cache = self.ctx.actors
+        found: Credentials | None = cache.get(key, version) if cache is not None else None
+        if found is None:
+            try:
+                user: Any = self.ctx.platform.repository.get(user_id, version=version)
+            except AggregateNotFoundError:
+                return None
+            if not isinstance(user, User):
+                return None
+            found = Credentials(actor_of(user), user.active, tuple(user.sessions.values()))
+            if cache is not None:
+                cache.put(key, version, found)
+        return found.actor if found.admits(session_id, self.ctx.clock()) else None
+
+    def _version_of(self, aggregate_id: UUID) -> int | None:
+        last = self.ctx.platform.recorder.select_events(aggregate_id, desc=True, limit=1)
+        return last[0].originator_version if last else None

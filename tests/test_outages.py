@@ -157,11 +157,6 @@ def test_with_postgresql_stopped_pages_and_the_api_answer_503_and_recover_after(
 
 @pytest.mark.postgres
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs PeopleService.authenticate to let database errors propagate (the sign-in "
-    "limits branch); remove this mark when that is merged",
-)
 def test_sign_in_while_postgresql_is_stopped_answers_503_and_locks_nobody_out(
     postgres_world: tuple[Runtime, OwnPostgres],
 ) -> None:

@@ -49,6 +49,7 @@ from services.actor import Actor
 from services.evidence import Upload
 from tests.conftest import PASSWORD, Bureau, make_bureau, open_runtime, sqlite_settings
 from web import create_app
+from web.api.base import issue_token
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 API = "/api/v1/"
@@ -68,6 +69,8 @@ class Side:
     mentoring_evidence: str  # the SHA-256 naming a file attached to the pair's record "1"
     #: What only this bureau's people wrote: names, titles, file names and a marker in each file.
     texts: set[str] = field(default_factory=set)
+    #: A signed-in session of the bureau's teacher (the sessions page ends one by its id).
+    session_id: UUID | None = None
 
     @property
     def ids(self) -> dict[str, str]:
@@ -83,6 +86,7 @@ class Side:
             "activity_id": str(self.activity_id),
             "application_id": str(self.application_id),
             "pair_id": str(self.pair_id),
+            "session_id": str(self.session_id),
             "sha256": self.activity_evidence,
             "mentoring_sha256": self.mentoring_evidence,
         }
@@ -103,6 +107,7 @@ TENANT_IDS = (
     "activity_id",
     "application_id",
     "pair_id",
+    "session_id",
     "sha256",
 )
 #: URL variables scoped by another variable of the same URL (a class id is "3-1" in any school).
@@ -397,6 +402,10 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
         b.school_admin, needs=f"{label}走查帮扶需求：英语学科师资薄弱，希望结对", subjects=["英语"]
     ).id
     at(2025, 5, 20)
+    assert b.teacher.user_id is not None
+    session_id, _ = services.people.start_session(
+        b.teacher.user_id, kind="web", address="10.0.0.1", agent=""
+    )
     runtime.catch_up()
     return Side(
         b,
@@ -408,6 +417,7 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
         hashlib.sha256(activity_file).hexdigest(),
         hashlib.sha256(record_file).hexdigest(),
         texts,
+        session_id,
     )
 
 
@@ -482,6 +492,8 @@ class Caller:
     name: str
     actor: Actor
     token: str
+    #: A recorded page session of the caller's, for the pages' cookie.
+    session_id: str
 
 
 def callers(world: World) -> list[Caller]:
@@ -499,7 +511,11 @@ def callers(world: World) -> list[Caller]:
             "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
         )
         assert response.status_code == 200, response.json
-        found.append(Caller(name, actor, response.json["token"]))  # type: ignore[index]
+        session_id, _ = world.runtime.services.people.start_session(
+            actor.user_id, kind="web", address="10.0.0.1", agent=""
+        )
+        token = response.json["token"]  # type: ignore[index]
+        found.append(Caller(name, actor, token, str(session_id)))
     return found
 
 
@@ -516,9 +532,25 @@ def call(
     with client.session_transaction() as session:
         session["_user_id"] = str(caller.actor.user_id)
         session["_fresh"] = True
+        session["sid"] = caller.session_id
     if method == "GET":
         return client.get(url, query_string=world.query(a_ids))
-    return client.open(url, method=method, data=world.form(a_ids, n))
+    answer = client.open(url, method=method, data=world.form(a_ids, n))
+    if method == "POST" and (url == "/logout" or url.startswith("/sessions/")):
+        renew_sessions(world, caller)
+    return answer
+
+
+def renew_sessions(world: World, caller: Caller) -> None:
+    """Signing out and ending sessions end the caller's session (and "end all others" the token
+    too): the walk goes on with new ones, as a person would sign in again."""
+    assert caller.actor.user_id is not None
+    people = world.runtime.services.people
+    web, _ = people.start_session(caller.actor.user_id, kind="web", address="10.0.0.1", agent="")
+    api, _ = people.start_session(caller.actor.user_id, kind="api", address="10.0.0.1", agent="")
+    with world.app.test_request_context():
+        caller.token = issue_token(caller.actor.user_id, api)
+    caller.session_id = str(web)
 
 
 #: What differs between any two answers: signed values (CSRF tokens, the session cookie).

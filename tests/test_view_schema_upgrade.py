@@ -35,13 +35,14 @@ def test_db_init_adds_the_columns_a_view_has_gained(store_settings: Settings) ->
         before = directory.user_for_session(teacher)
         assert before is not None
         assert before.credentials_changed_at is None
-        assert people.actor_for_session(teacher) is not None
+        session, _ = people.start_session(teacher, kind="web", address="10.0.0.1", agent="")
+        assert people.actor_for_session(teacher, session) is not None
         people.reset_password(hn.school_admin, teacher, new=PASSWORD + "-2")
         runtime.catch_up()
         after = directory.user_for_session(teacher)
         assert after is not None
         assert after.credentials_changed_at is not None
-        assert people.actor_for_session(teacher) is None  # a session of before the reset
+        assert people.actor_for_session(teacher, session) is None  # a session of before the reset
     finally:
         runtime.close()
 

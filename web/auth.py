@@ -1,4 +1,5 @@
-"""Sign in (rate-limited), sign out, change one's password, switch language."""
+"""Sign in (rate-limited), sign out, change one's password, see and end one's sessions, switch
+language."""
 
 from __future__ import annotations
 
@@ -15,18 +16,18 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from services.errors import DomainError
 from web.current import (
     SessionUser,
     actor,
-    mark_signed_in,
-    seen,
+    parse_id,
+    remember_session,
     services,
     settle,
-    signed_in_at,
 )
+from web.current import session_id as current_session
 from web.extensions import login_manager
 from web.i18n import LANGUAGES, bilingual
 from web.signin import attempt_sign_in
@@ -38,10 +39,11 @@ login_manager.login_message = ""
 
 @login_manager.user_loader
 def load_user(user_id: str) -> SessionUser | None:
+    current = current_session()
+    if current is None:
+        return None
     try:
-        found = services().people.actor_for_session(
-            UUID(user_id), signed_in_at=signed_in_at(), at_least=seen()
-        )
+        found = services().people.actor_for_session(UUID(user_id), current)
     except ValueError:
         return None
     return SessionUser(found) if found else None
@@ -62,25 +64,29 @@ def login() -> ResponseReturnValue:
         return render_template("login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "").strip().lower()
     password = request.form.get("password", "")
-    attempt = attempt_sign_in(username, password, request.remote_addr)
+    attempt = attempt_sign_in(username, password, request.remote_addr, kind="web")
     if attempt.retry_after:
         wait = attempt.retry_after
         message = bilingual(
             f"尝试次数过多，请{wait}秒后再试 / Too many attempts; try again in {wait} s"
         )
         return render_template("login.html", error=message, username=username), 429
-    found = attempt.actor
-    if found is None:
+    signed_in = attempt.signed_in
+    if signed_in is None:
         message = bilingual("登录名或密码不正确 / Wrong login name or password")
         return render_template("login.html", error=message, username=username), 401
     session.clear()  # a fresh session on sign-in: no fixation
-    login_user(SessionUser(found))
-    mark_signed_in()
+    login_user(SessionUser(signed_in.actor))
+    remember_session(signed_in.session_id)
     return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    current = current_session()
+    if current_user.is_authenticated and current is not None:
+        # Ended on the server too: a copy of this cookie opens nothing afterwards.
+        services().people.end_sessions(actor(), [current])
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -103,9 +109,57 @@ def password() -> ResponseReturnValue:
         flash(bilingual(exc), "error")
         return render_template("password.html"), 422
     settle(done.position)
-    mark_signed_in()  # this session goes on; every other one, and every API token, ends
+    # The new password ended every session and token, this one too: it goes on as a new one.
+    who = actor()
+    assert who.user_id is not None
+    renewed, _ = services().people.start_session(
+        who.user_id,
+        kind="web",
+        address=request.remote_addr or "-",
+        agent=request.headers.get("User-Agent", ""),
+    )
+    remember_session(renewed)
     flash(bilingual("密码已修改 / Password changed"), "ok")
     return redirect(url_for("home.index"))
+
+
+@bp.get("/sessions")
+@login_required
+def sessions() -> ResponseReturnValue:
+    return render_template(
+        "sessions.html", sessions=services().people.sessions(actor()), current=current_session()
+    )
+
+
+@bp.post("/sessions/<session_id>/end")
+@login_required
+def end_session(session_id: str) -> ResponseReturnValue:
+    ending = parse_id(session_id)
+    try:
+        services().people.end_sessions(actor(), [ending])
+    except DomainError as exc:
+        flash(bilingual(exc), "error")
+        return redirect(url_for("auth.sessions"))
+    if ending == current_session():
+        logout_user()
+        session.clear()
+        return redirect(url_for("auth.login"))
+    flash(bilingual("已结束 / Ended"), "ok")
+    return redirect(url_for("auth.sessions"))
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions() -> ResponseReturnValue:
+    current = current_session()
+    assert current is not None  # a signed-in page session always has one
+    try:
+        services().people.end_other_sessions(actor(), current)
+    except DomainError as exc:
+        flash(bilingual(exc), "error")
+    else:
+        flash(bilingual("其他会话已全部结束 / Every other session has ended"), "ok")
+    return redirect(url_for("auth.sessions"))
 
 
 @bp.get("/lang/<code>")

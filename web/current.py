@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
 from typing import cast
 from uuid import UUID
 
@@ -15,7 +13,7 @@ from services.actor import Actor
 from services.errors import NotFound
 
 SEEN = "seen"
-SIGNED_IN_AT = "signed_in_at"
+SESSION_ID = "sid"
 
 
 class SessionUser(UserMixin):
@@ -59,16 +57,18 @@ def settle(position: int) -> None:
     session[SEEN] = max(seen(), position)
 
 
-def mark_signed_in() -> None:
-    """This session holds the password as of now (at sign-in, and after changing it here)."""
-    session[SIGNED_IN_AT] = time.time()
+def remember_session(session_id: UUID) -> None:
+    """The server-side session this cookie stands for (signing out or ending it voids the cookie)."""
+    session[SESSION_ID] = str(session_id)
 
 
-def signed_in_at() -> datetime | None:
-    """When this session signed in (None for one older than this record: a password changed or
-    reset since any time then ends it)."""
-    value = session.get(SIGNED_IN_AT)
-    return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
+def session_id() -> UUID | None:
+    """The recorded session of this cookie (None for a cookie of before sessions were recorded)."""
+    value = session.get(SESSION_ID)
+    try:
+        return UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def seen() -> int:

@@ -1,33 +1,58 @@
 """One sign-in attempt, rate-limited the same way for the sign-in page and the API's tokens.
 
-Only failed attempts count, per login name and per address: people who sign in correctly never use
-up the budget of colleagues behind the same school network address.
+Failures count per (login name, address) with a tight budget, and per name and per address with
+much larger ones as backstops: someone guessing at a name is slowed down where they are, while the
+owner signs in from elsewhere, and five wrong tries cannot lock a colleague, a bureau admin or a
+school's shared address out. Each attempt is counted before the password is checked and given
+back when it was correct, so parallel guesses never get more than the budget between them, and
+people who sign in correctly use up nothing. A store that cannot be read is not a failed attempt.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.actor import Actor
+from flask import request
+
+from services.people import SignedIn
 from web.current import runtime, services
+
+_MAX_KEY_PART = 100  # a login name is at most 64 characters; longer input still counts
 
 
 @dataclass(frozen=True)
 class Attempt:
-    actor: Actor | None
+    signed_in: SignedIn | None
     retry_after: int = 0  # seconds to wait before another attempt; 0 = not limited
 
 
-def attempt_sign_in(username: str, password: str, address: str | None) -> Attempt:
+def attempt_sign_in(username: str, password: str, address: str | None, *, kind: str) -> Attempt:
+    settings = runtime().settings
     limiter = runtime().rate_limiter
-    keys = (f"login:user:{username}", f"login:ip:{address}")
-    wait = max(limiter.retry_after(key) for key in keys)
-    if wait:
-        return Attempt(None, wait)
-    found = services().people.authenticate(username, password)
-    if found is None:
-        for key in keys:
-            limiter.hit(key)
+    name, where = username[:_MAX_KEY_PART], address or "-"
+    pair = f"login:pair:{where}:{name}"
+    taken = limiter.take(
+        {
+            pair: settings.login_attempts,
+            f"login:user:{name}": settings.login_name_attempts,
+            f"login:ip:{where}": settings.login_address_attempts,
+        }
+    )
+    if taken.retry_after:
+        return Attempt(None, taken.retry_after)
+    try:
+        signed_in = services().people.sign_in(
+            username,
+            password,
+            kind=kind,
+            address=where,
+            agent=request.headers.get("User-Agent", ""),
+        )
+    except BaseException:
+        limiter.give_back(taken)  # an outage is not a wrong password
+        raise
+    if signed_in is None:
         return Attempt(None)
-    limiter.reset(keys[0])
-    return Attempt(found)
+    limiter.give_back(taken)
+    limiter.reset(pair)  # whoever is here knows the password: their earlier typos are forgiven
+    return Attempt(signed_in)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import time
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any, NoReturn
@@ -109,20 +108,16 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
 
 
-def issue_token(user_id: UUID) -> str:
-    # When, to the microsecond: a password changed a moment before must not void the token.
-    return _serializer().dumps({"uid": str(user_id), "iat": time.time()})
+def issue_token(user_id: UUID, session_id: UUID) -> str:
+    """A token for the user's recorded session ``session_id`` (ending that session voids it)."""
+    return _serializer().dumps({"uid": str(user_id), "sid": str(session_id)})
 
 
-def token_holder(token: str) -> tuple[UUID, datetime] | None:
-    """The user a token was issued to and when, if the app signed it less than 12 hours ago."""
+def token_holder(token: str) -> tuple[UUID, UUID] | None:
+    """The user and the session a token stands for, if the app signed it less than 12 hours ago."""
     try:
-        payload, signed = _serializer().loads(
-            token, max_age=TOKEN_LIFETIME_SECONDS, return_timestamp=True
-        )
-        issued = payload.get("iat")
-        at = datetime.fromtimestamp(float(issued), UTC) if issued is not None else signed
-        return UUID(str(payload["uid"])), at
+        payload = _serializer().loads(token, max_age=TOKEN_LIFETIME_SECONDS)
+        return UUID(str(payload["uid"])), UUID(str(payload["sid"]))
     except (BadSignature, AttributeError, KeyError, TypeError, ValueError):
         return None
 
@@ -135,9 +130,7 @@ def authenticate() -> None:
     if scheme.lower() != "bearer" or not token.strip():
         raise NotSignedIn("需要令牌 / A bearer token is required")
     holder = token_holder(token.strip())
-    found = (
-        services().people.actor_for_session(holder[0], signed_in_at=holder[1]) if holder else None
-    )
+    found = services().people.actor_for_session(*holder) if holder else None
     if found is None:
         raise NotSignedIn("令牌无效或已过期 / The token is invalid or has expired")
     g.api_actor = found

@@ -41,7 +41,7 @@ def issue_token_for_password() -> ResponseReturnValue:
     username = fields.text("username").strip().lower()
     password = fields.text("password")
     # The same limits, and the same keys, as the sign-in page.
-    attempt = attempt_sign_in(username, password, request.remote_addr)
+    attempt = attempt_sign_in(username, password, request.remote_addr, kind="api")
     if attempt.retry_after:
         wait = attempt.retry_after
         response = error_response(
@@ -49,13 +49,13 @@ def issue_token_for_password() -> ResponseReturnValue:
         )
         response.headers["Retry-After"] = str(wait)
         return response
-    found = attempt.actor
-    if found is None or found.user_id is None:
+    signed_in = attempt.signed_in
+    if signed_in is None or signed_in.actor.user_id is None:
         response = error_response(401, "登录名或密码不正确 / Wrong login name or password")
         response.headers["WWW-Authenticate"] = 'Bearer realm="jgt"'
         return response
     return {
-        "token": issue_token(found.user_id),
+        "token": issue_token(signed_in.actor.user_id, signed_in.session_id),
         "token_type": "Bearer",
         "expires_in": TOKEN_LIFETIME_SECONDS,
     }

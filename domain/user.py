@@ -49,9 +49,12 @@ SUBJECTS = (
 )
 _USERNAME = re.compile(r"[A-Za-z0-9_.@-]{3,64}")
 MIN_PASSWORD_LENGTH = 8
-#: A page session and an API token last this long after signing in (the cookie's and the token's
-#: own lifetime too); the aggregate forgets sessions older than this.
+#: A page session and an API token last this long after signing in: the cookie's and the token's
+#: own lifetime, checked in wall-clock time where they are read. The sessions page lists only these.
 SESSION_LIFETIME = timedelta(hours=12)
+#: The aggregate keeps this many newest sessions and forgets older ones (long expired, or ended by
+#: signing in that many times since), so a user's state stays small however often they sign in.
+MAX_SESSIONS = 20
 SESSION_KINDS = ("web", "api")
 MAX_ADDRESS_LENGTH = 45  # an IPv6 address in text
 MAX_AGENT_LENGTH = 200
@@ -341,9 +344,11 @@ class User(TenantAggregate):
         actor_id: UUID | None,
         occurred_at: datetime,
     ) -> None:
-        # Sessions past their lifetime are forgotten here, so the aggregate holds only live ones.
-        self.sessions = {k: s for k, s in self.sessions.items() if s.live_at(occurred_at)}
         self.sessions[session_id] = OpenSession(session_id, kind, occurred_at, address, agent)
+        if len(self.sessions) > MAX_SESSIONS:
+            # Dicts keep their order: the first are the oldest.
+            for old in list(self.sessions)[: len(self.sessions) - MAX_SESSIONS]:
+                del self.sessions[old]
 
     def start_session(self, kind: str, *, address: str, agent: str, occurred_at: datetime) -> UUID:
         """Sign in a browser (``web``) or issue an API token (``api``); the new session's id."""

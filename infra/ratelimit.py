@@ -240,8 +240,19 @@ class ResilientRateLimiter:
                 self._failed(exc)
             else:
                 self._answered()
-                return taken
+                return self._within_outage_counts(budgets, taken)
         return self.fallback.take(budgets)
+
+    def _within_outage_counts(self, budgets: Mapping[str, int], taken: Taken) -> Taken:
+        """What was counted here during an outage still counts until it ages out."""
+        if taken.retry_after:
+            return taken
+        here = self.fallback.take(budgets)
+        if here.retry_after:
+            self.primary.give_back(taken)
+            return here
+        self.fallback.give_back(here)
+        return taken
 
     def give_back(self, taken: Taken) -> None:
         # Either limiter may have counted it (the outage may have begun or ended since); each

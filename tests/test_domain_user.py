@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.base import DomainError
-from domain.user import User
+from domain.user import MAX_SESSIONS, User
 
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
 ACTOR = uuid4()
@@ -108,3 +108,15 @@ def test_roles_change_under_the_same_rules_as_registration() -> None:
     assert teacher.roles == ["school_admin", "teacher"]
     with pytest.raises(DomainError):
         teacher.change_roles(["bureau_monitor"], actor_id=ACTOR, occurred_at=NOW)
+
+
+def test_a_user_who_signs_in_often_keeps_only_the_newest_sessions() -> None:
+    user = a_teacher()
+    started = [
+        user.start_session("web", address="10.0.0.1", agent="phone", occurred_at=NOW)
+        for _ in range(MAX_SESSIONS + 3)
+    ]
+    assert list(user.sessions) == started[3:]
+    user.end_sessions([started[-1]], actor_id=user.id, occurred_at=NOW)
+    assert started[-1] not in user.sessions
+    assert len(user.sessions) == MAX_SESSIONS - 1

@@ -38,9 +38,9 @@ def sqlite_settings(var_dir: Path, **env: str) -> Settings:
     return load_settings({"JGT_VAR_DIR": str(var_dir), "JGT_SECRET_KEY": "test-secret", **env})
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards."""
     url = make_url(POSTGRES_URL)
     need("PostgreSQL", url.host or "127.0.0.1", url.port or 5432)
     name = f"jgt_test_{uuid.uuid4().hex[:12]}"
@@ -56,6 +56,13 @@ def postgres_url() -> Iterator[str]:
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture

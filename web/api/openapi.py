@@ -927,7 +927,7 @@ DOCUMENT["paths"].update(
                             "application/octet-stream": {"schema": {**_STRING, "format": "binary"}}
                         },
                     },
-                    **_errors(401, 404, 503),
+                    **_errors(400, 401, 404, 503),
                 },
             },
         },

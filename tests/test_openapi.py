@@ -20,7 +20,9 @@ from infra.ratelimit import InMemoryRateLimiter
 from infra.wiring import Runtime
 from tests.conftest import PASSWORD, make_bureau
 from web import create_app
-from web.api.openapi import DOCUMENT
+from web.api.document import document
+
+DOCUMENT = document()
 
 PREFIX = "/api/v1"
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

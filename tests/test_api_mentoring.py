@@ -155,7 +155,13 @@ def test_pairing_errors_answer_400_403_404_and_422(api: Api) -> None:
     error(
         api.as_("hn-teacher3").post(
             f"/pairs/{pair_id}/records",
-            {"kind": "talk", "mode": "online", "occurred_on": "2025-03-01", "minutes": 30},
+            {
+                "kind": "talk",
+                "mode": "online",
+                "occurred_on": "2025-03-01",
+                "minutes": 30,
+                "summary": "听课",
+            },
         ),
         403,
     )

@@ -301,7 +301,7 @@ def _reason(error: Any) -> str:
     kind = error["type"]
     if kind == "limit":
         return str(error["ctx"]["reason"])
-    if kind in {"enum", "literal_error"}:
+    if kind in {"enum", "literal_error", "not_one_of"}:
         expected = error.get("ctx", {}).get("expected", "")
         return f"应为以下之一 / Must be one of: {expected}"
     if kind in {"string_too_short", "too_short"}:
@@ -323,10 +323,12 @@ class OneOf:
     schema's ``enum``."""
 
     values: tuple[str, ...]
+    #: A value outside them is malformed (400) rather than a broken rule (422).
+    malformed: bool = False
 
     @classmethod
-    def of(cls, values: Iterable[str]) -> OneOf:
-        return cls(tuple(str(v) for v in values))
+    def of(cls, values: Iterable[str], *, malformed: bool = False) -> OneOf:
+        return cls(tuple(str(v) for v in values), malformed)
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -336,7 +338,9 @@ class OneOf:
     def _check(self, value: str) -> str:
         if value not in self.values:
             raise PydanticCustomError(
-                "enum", "{expected}", {"expected": ", ".join(repr(v) for v in self.values)}
+                "not_one_of" if self.malformed else "enum",
+                "{expected}",
+                {"expected": ", ".join(repr(v) for v in self.values)},
             )
         return value
 

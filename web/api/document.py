@@ -70,8 +70,7 @@ def document() -> dict[str, Any]:
         "components": {
             "schemas": dict(sorted(schemas.items())),
             "responses": {
-                name: {"description": text, "content": {JSON: {"schema": _ref("Error")}}}
-                for name, text in ERRORS.values()
+                name: _error_response(code, text) for code, (name, text) in ERRORS.items()
             },
             "parameters": {
                 "MinPosition": {
@@ -94,6 +93,17 @@ def document() -> dict[str, Any]:
     }
 
 
+def _error_response(code: int, text: str) -> dict[str, Any]:
+    found: dict[str, Any] = {"description": text, "content": {JSON: {"schema": _ref("Error")}}}
+    if code in {429, 503}:
+        found["headers"] = {
+            "Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}
+        }
+    if code == 401:
+        found["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+    return found
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": REF.format(model=name)}
 
@@ -104,8 +114,6 @@ def _schemas() -> tuple[
     """Every model's schema in one pass, so a model used twice is one component."""
     inputs: list[tuple[Any, Any, TypeAdapter[Any]]] = []
     for op in OPERATIONS:
-        if op.query is not None:
-            inputs.append(((op.endpoint, "query"), "validation", TypeAdapter(op.query)))
         if op.body is not None:
             inputs.append(((op.endpoint, "body"), "validation", TypeAdapter(op.body)))
         if op.media == JSON:
@@ -115,21 +123,17 @@ def _schemas() -> tuple[
     parameters: dict[str, list[dict[str, Any]]] = {}
     bodies: dict[str, Any] = {}
     answers: dict[str, Any] = {}
+    for op in OPERATIONS:
+        if op.query is not None:
+            # Parameters, not a component: their properties are inlined one by one.
+            parameters[op.endpoint] = _query_parameters(op.query.model_json_schema())
     for (endpoint, part), _mode in found:
         schema = found[(endpoint, part), _mode]
-        if part == "query":
-            parameters[endpoint] = _query_parameters(_resolve(schema, schemas))
-        elif part == "body":
+        if part == "body":
             bodies[endpoint] = schema
         else:
             answers[endpoint] = schema
     return schemas, parameters, bodies, answers
-
-
-def _resolve(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
-    return schema
 
 
 def _query_parameters(schema: dict[str, Any]) -> list[dict[str, Any]]:

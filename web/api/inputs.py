@@ -79,13 +79,15 @@ class NewStaff(NewPerson):
 
 class NewSchoolStaff(NewStaff):
     roles: Annotated[
-        list[Annotated[str, OneOf.of(SCHOOL_STAFF_ROLES)]], Field(min_length=1, max_length=2)
+        list[Annotated[str, OneOf.of(SCHOOL_STAFF_ROLES, malformed=True)]],
+        Field(min_length=1, max_length=2),
     ]
 
 
 class NewBureauStaff(NewStaff):
     roles: Annotated[
-        list[Annotated[str, OneOf.of(BUREAU_STAFF_ROLES)]], Field(min_length=1, max_length=2)
+        list[Annotated[str, OneOf.of(BUREAU_STAFF_ROLES, malformed=True)]],
+        Field(min_length=1, max_length=2),
     ]
 
 

@@ -320,3 +320,21 @@ def test_real_answers_match_the_documented_schemas(sqlite_runtime: Runtime) -> N
     bad = client.post(f"{PREFIX}/schools", headers=admin, json={"name": "新校"})
     assert bad.status_code == 400
     validate(bad.json, documented_response("/schools", "post", 400))
+
+
+def test_the_reference_page_reads_the_document_with_no_inline_script(app: Flask) -> None:
+    client = app.test_client()
+    page = client.get(f"{PREFIX}/docs")
+    assert page.status_code == 200
+    assert page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert f'href="{PREFIX}/openapi.json"' in html
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+    assert scripts
+    assert all('src="/static/' in attrs and not body.strip() for attrs, body in scripts)
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "http" not in "".join(attrs for attrs, _ in scripts)  # nothing from a CDN
+    viewer = client.get("/static/api-docs/api-docs.js")
+    assert viewer.status_code == 200
+    assert b"doc.paths" in viewer.data  # it lists the document's operations
+    viewer.close()

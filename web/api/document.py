@@ -232,8 +232,8 @@ def _errors(op: Operation, names: list[str], has_body: bool, has_query: bool) ->
         codes |= {401, 403}
         if op.method == "get":
             codes.add(400)  # min_position
-    if names:
-        codes.add(404)
+    if names or (op.method in WRITES and not op.public):
+        codes.add(404)  # an id in the path, or in a command's body, that is not the bureau's
     if has_body or has_query:
         codes.add(400)
     if has_body and op.method in WRITES:

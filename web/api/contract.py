@@ -312,6 +312,9 @@ def _reason(error: Any) -> str:
     if kind in {"string_too_long", "too_long"}:
         most = error["ctx"].get("max_length")
         return f"至多{most}个 / At most {most}"
+    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        limit = next(iter(error["ctx"].values()))
+        return f"超出范围 / Out of range ({kind.replace('_', ' ')} {limit})"
     if kind == "string_pattern_mismatch":
         return f"格式不正确 / Must match {error['ctx']['pattern']}"
     return _REASONS.get(kind, "格式不正确 / Malformed value")

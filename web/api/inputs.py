@@ -285,7 +285,8 @@ class SealsQuery(Query):
 
 
 class SealRequest(Input):
-    year: Annotated[int, Checked(f.YEAR)]
+    # A year outside the calendar is malformed (400), as in /seals?year= and /reports/{year}.
+    year: Annotated[int, Field(ge=f.YEAR.minimum, le=f.YEAR.maximum)]
     quarter: Annotated[int, Checked(f.QUARTER)]
 
 

@@ -6,12 +6,28 @@ off, because concurrent DDL from several processes races.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import InfrastructureFactory, StoredEvent
+import sqlalchemy.exc
+from eventsourcing.persistence import (
+    DatabaseError,
+    DataError,
+    InfrastructureFactory,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    PersistenceError,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.utils import Environment
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
@@ -19,7 +35,7 @@ from eventsourcing_sqlalchemy.recorders import (
     SQLAlchemyApplicationRecorder,
     SQLAlchemyProcessRecorder,
 )
-from sqlalchemy import Executable, Table, bindparam, insert, text
+from sqlalchemy import Connection, Engine, Executable, Table, bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from infra.settings import Settings
@@ -28,27 +44,103 @@ from services.platform import Platform
 
 def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("postgresql"):
-        # Small pools: several gunicorn workers and projection workers share one server.
-        return {"pool_size": 3, "max_overflow": 4, "pool_pre_ping": True, "pool_recycle": 1800}
+        # Small pools: several gunicorn workers and projection workers share one server. No
+        # ``pool_pre_ping`` (a SELECT 1 on every checkout, a quarter of a command's time): a
+        # statement that meets a connection the server has closed fails as a disconnect, which
+        # SQLAlchemy answers by invalidating that connection and every one the pool handed out
+        # before it; the request answers 503 (``infra.outages``) and the next one reconnects.
+        return {"pool_size": 3, "max_overflow": 4, "pool_recycle": 1800}
     return {}
 
 
-class CoreInsert:
-    """Writes stored events with prepared SQLAlchemy Core statements instead of the ORM.
+#: The connection held by ``one_connection`` for this request or command (per engine).
+_held: ContextVar[dict[int, _Held] | None] = ContextVar("jgt_store_connection", default=None)
 
-    Why (``bench/append.py``, ``docs/adr/0001-event-store.md``): per save the adapter builds one
-    ORM object per event, flushes the session's unit of work, and sends ``LOCK TABLE``, the
-    ``INSERT`` and ``NOTIFY`` as three statements. The same statements, in one transaction, cost
-    less here: they are built once per recorder, and on psycopg2 a single event (the usual save)
-    goes as one ``LOCK …; NOTIFY …; INSERT … RETURNING id`` string, one round trip instead of
-    three. Several events go as ``LOCK …; NOTIFY …`` then one multi-row ``INSERT … RETURNING``,
-    ids in the order of the events.
 
-    The ``EXCLUSIVE`` table lock is what makes notification ids commit in the order they are
-    issued, so a reader following the log never skips an id that a slower transaction commits
-    later (reads are not blocked). SQLite has one writer at a time anyway. Transactions, error
-    translation and SQLite's write lock stay the adapter's; ``tests/test_event_store_conformance``
-    runs the library's recorder cases against this class.
+@dataclass
+class _Held:
+    engine: Engine
+    connection: Connection | None = None
+
+
+@contextmanager
+def one_connection(platform: Platform) -> Iterator[None]:
+    """Within the block, the event store's reads and its write on PostgreSQL share one pooled
+    connection, checked out at the first of them and returned at the end: a request's aggregate
+    reads and its save cost one checkout, not one each. On SQLite (no round trips) it does
+    nothing."""
+    recorder = platform.recorder
+    engine = recorder._autocommit if isinstance(recorder, CoreStatements) else None
+    if engine is None:
+        yield
+        return
+    held = dict(_held.get() or {})
+    if id(engine) in held:
+        yield  # already inside one
+        return
+    held[id(engine)] = slot = _Held(engine)
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+        if slot.connection is not None:
+            slot.connection.close()
+
+
+@contextmanager
+def _connected(engine: Engine) -> Iterator[Connection]:
+    """The held connection of ``one_connection``, or one of the pool's for this statement;
+    SQLAlchemy's errors as the adapter translates them (``infra.outages`` and ``Platform`` look
+    for the adapter's kinds)."""
+    slot = (_held.get() or {}).get(id(engine))
+    try:
+        if slot is None:
+            with engine.connect() as connection:
+                yield connection
+            return
+        if slot.connection is None or slot.connection.closed:
+            slot.connection = engine.connect()
+        yield slot.connection
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        for theirs, ours in _TRANSLATED:
+            if isinstance(exc, theirs):
+                raise ours(exc) from exc
+        raise PersistenceError(exc) from exc
+
+
+_TRANSLATED: tuple[tuple[type[sqlalchemy.exc.SQLAlchemyError], type[PersistenceError]], ...] = (
+    (sqlalchemy.exc.InterfaceError, InterfaceError),
+    (sqlalchemy.exc.DataError, DataError),
+    (sqlalchemy.exc.OperationalError, OperationalError),
+    (sqlalchemy.exc.IntegrityError, IntegrityError),
+    (sqlalchemy.exc.InternalError, InternalError),
+    (sqlalchemy.exc.ProgrammingError, ProgrammingError),
+    (sqlalchemy.exc.NotSupportedError, NotSupportedError),
+    (sqlalchemy.exc.DatabaseError, DatabaseError),
+)
+
+
+class CoreStatements:
+    """Reads and writes stored events with SQLAlchemy Core instead of the adapter's ORM, and on
+    PostgreSQL/psycopg2 each in a single round trip.
+
+    Why (``bench/append.py``, ``docs/adr/0001-event-store.md``, ``docs/adr/0005-command-path.md``):
+    the adapter opens a session and a transaction per read (``BEGIN``, ``SELECT``, ``ROLLBACK``)
+    and per save builds ORM objects, flushes, and holds ``LOCK TABLE`` from before the ``INSERT``
+    until the client's ``COMMIT`` comes back.
+
+    On psycopg2 a read is one statement on an autocommit connection (its own snapshot, as the
+    adapter's one-statement transactions gave), and a save is one query string on such a
+    connection, ``LOCK …; NOTIFY …; INSERT … VALUES (…), … RETURNING …``, which PostgreSQL runs as
+    one implicit transaction and commits before answering: the ``EXCLUSIVE`` table lock, which
+    makes notification ids commit in the order they are issued (so a reader following the log
+    never skips an id that a slower transaction commits later), is held for the server's work
+    only, never across a round trip. Saves with tracking (the process recorder) and saves inside
+    a session of the adapter keep its transaction, with the same statements in it. SQLite has one
+    writer at a time and no round trips: the adapter's transactions and locks stay, with Core
+    statements. ``tests/test_event_store_conformance`` runs the library's recorder cases against
+    this class.
     """
 
     datastore: SQLAlchemyDatastore
@@ -56,44 +148,82 @@ class CoreInsert:
     channel_name: str
 
     @cached_property
-    def _statements(self) -> _Statements:
+    def _table(self) -> Table:
+        table: Table = self.events_record_cls.__table__
+        return table
+
+    @cached_property
+    def _autocommit(self) -> Engine | None:
+        """The engine whose connections run each statement as its own transaction: psycopg2
+        only (it sends several statements as one query and returns the last one's result)."""
+        engine = self.datastore.engine
+        if not isinstance(engine, Engine) or engine.dialect.driver != "psycopg2":
+            return None
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    @cached_property
+    def _lock_and_notify(self) -> str:
         engine = self.datastore.engine
         assert engine is not None
-        table: Table = self.events_record_cls.__table__
-        insert_many = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        if engine.dialect.name != "postgresql":
-            return _Statements(lock_and_notify=None, insert_one=None, insert_many=insert_many)
         quote = engine.dialect.identifier_preparer
         # The channel unquoted, as the adapter's subscription LISTENs to it.
-        lock_and_notify = (
-            f"LOCK TABLE {quote.format_table(table)} IN EXCLUSIVE MODE; NOTIFY {self.channel_name}"
+        return f"LOCK TABLE {quote.format_table(self._table)} IN EXCLUSIVE MODE; NOTIFY {self.channel_name}"
+
+    @cached_property
+    def _insert_many(self) -> Executable:
+        table = self._table
+        return insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
+    def _one_trip_insert(self, count: int) -> Executable:
+        """``LOCK; NOTIFY; INSERT … VALUES`` (``count`` rows) ``RETURNING id, originator_id,
+        originator_version`` as one query string; every value a bound parameter."""
+        table, engine = self._table, self.datastore.engine
+        assert engine is not None
+        names = ("originator_id", "originator_version", "topic", "state")
+        rows = ", ".join(
+            "(" + ", ".join(f":{name}_{i}" for name in names) + ")" for i in range(count)
         )
-        insert_one = None
-        if engine.dialect.driver == "psycopg2":
-            # psycopg2 sends a string of several statements as one query and returns the result
-            # of the last one. (psycopg 3 refuses several statements with parameters.)
-            names = ("originator_id", "originator_version", "topic", "state")
-            # Identifiers quoted by the dialect; every value is a bound parameter.
-            sql = (
-                f"{lock_and_notify}; INSERT INTO {quote.format_table(table)}"  # noqa: S608
-                f" ({', '.join(names)}) VALUES ({', '.join(':' + name for name in names)})"
-                " RETURNING id"
-            )
-            insert_one = (
-                text(sql)
-                .bindparams(*(bindparam(name, type_=table.c[name].type) for name in names))
-                .columns(table.c.id)
-            )
-        return _Statements(
-            lock_and_notify=text(lock_and_notify), insert_one=insert_one, insert_many=insert_many
+        sql = (
+            f"{self._lock_and_notify}; INSERT INTO"  # noqa: S608 (identifiers quoted by the dialect)
+            f" {engine.dialect.identifier_preparer.format_table(table)} ({', '.join(names)})"
+            f" VALUES {rows} RETURNING id, originator_id, originator_version"
         )
+        binds = [
+            bindparam(f"{name}_{i}", type_=table.c[name].type)
+            for i in range(count)
+            for name in names
+        ]
+        return (
+            text(sql)
+            .bindparams(*binds)
+            .columns(table.c.id, table.c.originator_id, table.c.originator_version)
+        )
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], *, session: Session | None = None, **kwargs: Any
+    ) -> Sequence[int] | None:
+        engine = self._autocommit
+        if engine is None or session is not None or kwargs.get("tracking") or not stored_events:
+            inserted: Sequence[int] | None = super().insert_events(  # type: ignore[misc]
+                stored_events, session=session, **kwargs
+            )
+            return inserted
+        params = {
+            f"{name}_{i}": getattr(e, name)
+            for i, e in enumerate(stored_events)
+            for name in ("originator_id", "originator_version", "topic", "state")
+        }
+        with _connected(engine) as connection:
+            rows = connection.execute(self._one_trip_insert(len(stored_events)), params).all()
+        ids = {(str(row[1]), row[2]): row[0] for row in rows}
+        return [ids[str(e.originator_id), e.originator_version] for e in stored_events]
 
     def _insert_stored_events(
         self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int]:
+        """Inside the adapter's transaction (SQLite; a save with tracking): Core statements."""
         if not stored_events:
             return []
-        statements = self._statements
         rows = [
             {
                 "originator_id": e.originator_id,
@@ -103,29 +233,69 @@ class CoreInsert:
             }
             for e in stored_events
         ]
-        if len(rows) == 1 and statements.insert_one is not None:
-            return [session.execute(statements.insert_one, rows[0]).scalar_one()]
-        if statements.lock_and_notify is not None:
-            session.execute(statements.lock_and_notify)
+        engine = self.datastore.engine
+        assert engine is not None
+        if engine.dialect.name == "postgresql":
+            session.execute(text(self._lock_and_notify))
         if len(rows) == 1:
-            return [session.execute(statements.insert_many, rows[0]).scalar_one()]
+            return [session.execute(self._insert_many, rows[0]).scalar_one()]
         # "insertmanyvalues": one multi-row INSERT per page of rows, ids in parameter order.
-        return list(session.execute(statements.insert_many, rows).scalars())
+        return list(session.execute(self._insert_many, rows).scalars())
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> list[StoredEvent]:
+        table = self._table
+        version = table.c.originator_version
+        query = select(table.c.originator_id, version, table.c.topic, table.c.state).where(
+            table.c.originator_id == originator_id
+        )
+        if gt is not None:
+            query = query.where(version > gt)
+        if lte is not None:
+            query = query.where(version <= lte)
+        query = query.order_by(version.desc() if desc else version)
+        if limit is not None:
+            query = query.limit(limit)
+        engine = self._autocommit
+        if engine is None:
+            with self.datastore.transaction(commit=False) as session:
+                rows = session.execute(query).all()
+        else:
+            with _connected(engine) as connection:
+                rows = connection.execute(query).all()
+        return [
+            StoredEvent(
+                originator_id=row[0],
+                originator_version=row[1],
+                topic=row[2],
+                state=bytes(row[3]) if isinstance(row[3], memoryview) else row[3],
+            )
+            for row in rows
+        ]
+
+    def max_notification_id(self) -> int | None:
+        engine = self._autocommit
+        if engine is None:
+            found: int | None = super().max_notification_id()  # type: ignore[misc]
+            return found
+        query = select(sqlalchemy.func.max(self._table.c.id))
+        with _connected(engine) as connection:
+            highest: int | None = connection.execute(query).scalar()
+        return highest
 
 
-@dataclass(frozen=True)
-class _Statements:
-    lock_and_notify: Executable | None
-    insert_one: Executable | None
-    insert_many: Executable
+class EventRecorder(CoreStatements, SQLAlchemyApplicationRecorder):
+    """The platform's event store: the adapter's application recorder with ``CoreStatements``."""
 
 
-class EventRecorder(CoreInsert, SQLAlchemyApplicationRecorder):
-    """The platform's event store: the adapter's application recorder with ``CoreInsert``."""
-
-
-class ProcessEventRecorder(CoreInsert, SQLAlchemyProcessRecorder):
-    """The adapter's process recorder (events and tracking in one transaction), ``CoreInsert``."""
+class ProcessEventRecorder(CoreStatements, SQLAlchemyProcessRecorder):
+    """The adapter's process recorder (events and tracking in one transaction), ``CoreStatements``."""
 
 
 class StoreFactory(SQLAlchemyFactory):

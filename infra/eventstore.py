@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import product
 from typing import Any
 from uuid import UUID
 
@@ -35,7 +36,18 @@ from eventsourcing_sqlalchemy.recorders import (
     SQLAlchemyApplicationRecorder,
     SQLAlchemyProcessRecorder,
 )
-from sqlalchemy import Connection, Engine, Executable, Table, bindparam, insert, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Executable,
+    Table,
+    create_engine,
+    event,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session
 
 from infra.settings import Settings
@@ -51,6 +63,12 @@ def engine_options(url: str) -> dict[str, Any]:
         # before it; the request answers 503 (``infra.outages``) and the next one reconnects.
         return {"pool_size": 3, "max_overflow": 4, "pool_recycle": 1800}
     return {}
+
+
+def autocommit_pool_options() -> dict[str, Any]:
+    """The command path's pool (``StoreDatastore.autocommit``): a request holds at most one of its
+    connections (``one_connection``), so a worker's threads are what it needs."""
+    return {"pool_size": 2, "max_overflow": 4, "pool_recycle": 1800}
 
 
 #: The connection held by ``one_connection`` for this request or command (per engine).
@@ -122,22 +140,23 @@ _TRANSLATED: tuple[tuple[type[sqlalchemy.exc.SQLAlchemyError], type[PersistenceE
 
 
 class CoreStatements:
-    """Reads and writes stored events with SQLAlchemy Core instead of the adapter's ORM, and on
-    PostgreSQL/psycopg2 each in a single round trip.
+    """Reads and writes stored events without the adapter's ORM, and on PostgreSQL/psycopg2 each
+    in a single round trip.
 
-    Why (``bench/append.py``, ``docs/adr/0001-event-store.md``, ``docs/adr/0005-command-path.md``):
-    the adapter opens a session and a transaction per read (``BEGIN``, ``SELECT``, ``ROLLBACK``)
-    and per save builds ORM objects, flushes, and holds ``LOCK TABLE`` from before the ``INSERT``
-    until the client's ``COMMIT`` comes back.
+    Why (``bench/append.py``, ``bench/command.py``, ``docs/adr/0001-event-store.md``,
+    ``docs/adr/0005-command-path.md``): the adapter opens a session and a transaction per read
+    (``BEGIN``, ``SELECT``, ``ROLLBACK``) and per save builds ORM objects, flushes, and holds
+    ``LOCK TABLE`` from before the ``INSERT`` until the client's ``COMMIT`` comes back.
 
-    On psycopg2 a read is one statement on an autocommit connection (its own snapshot, as the
-    adapter's one-statement transactions gave), and a save is one query string on such a
-    connection, ``LOCK …; NOTIFY …; INSERT … VALUES (…), … RETURNING …``, which PostgreSQL runs as
-    one implicit transaction and commits before answering: the ``EXCLUSIVE`` table lock, which
-    makes notification ids commit in the order they are issued (so a reader following the log
-    never skips an id that a slower transaction commits later), is held for the server's work
-    only, never across a round trip. Saves with tracking (the process recorder) and saves inside
-    a session of the adapter keep its transaction, with the same statements in it. SQLite has one
+    On psycopg2 every statement goes, as SQL of our own with bound values, over a connection of
+    the store's autocommit pool (``StoreDatastore.autocommit``): a read is one statement (its own
+    snapshot, as the adapter's one-statement transactions gave), and a save is one query string,
+    ``LOCK …; NOTIFY …; INSERT … VALUES (…), … RETURNING …``, which PostgreSQL runs as one
+    implicit transaction and commits before answering. So the ``EXCLUSIVE`` table lock, which
+    makes notification ids commit in the order they are issued (a reader following the log never
+    skips an id that a slower transaction commits later), is held for the server's work only,
+    never across a round trip. Saves with tracking (the process recorder) and saves inside a
+    session of the adapter keep its transaction, with Core statements in it. SQLite has one
     writer at a time and no round trips: the adapter's transactions and locks stay, with Core
     statements. ``tests/test_event_store_conformance`` runs the library's recorder cases against
     this class.
@@ -154,49 +173,52 @@ class CoreStatements:
 
     @cached_property
     def _autocommit(self) -> Engine | None:
-        """The engine whose connections run each statement as its own transaction: psycopg2
-        only (it sends several statements as one query and returns the last one's result)."""
+        datastore = self.datastore
+        return datastore.autocommit if isinstance(datastore, StoreDatastore) else None
+
+    @cached_property
+    def _table_name(self) -> str:
         engine = self.datastore.engine
-        if not isinstance(engine, Engine) or engine.dialect.driver != "psycopg2":
-            return None
-        return engine.execution_options(isolation_level="AUTOCOMMIT")
+        assert engine is not None
+        return engine.dialect.identifier_preparer.format_table(self._table)
 
     @cached_property
     def _lock_and_notify(self) -> str:
-        engine = self.datastore.engine
-        assert engine is not None
-        quote = engine.dialect.identifier_preparer
         # The channel unquoted, as the adapter's subscription LISTENs to it.
-        return f"LOCK TABLE {quote.format_table(self._table)} IN EXCLUSIVE MODE; NOTIFY {self.channel_name}"
+        return f"LOCK TABLE {self._table_name} IN EXCLUSIVE MODE; NOTIFY {self.channel_name}"
 
     @cached_property
     def _insert_many(self) -> Executable:
         table = self._table
         return insert(table).returning(table.c.id, sort_by_parameter_order=True)
 
-    def _one_trip_insert(self, count: int) -> Executable:
+    @cached_property
+    def _selects(self) -> dict[tuple[bool, bool, bool, bool], str]:
+        """The read of ``select_events`` for each combination of its optional arguments."""
+        statements = {}
+        for gt, lte, desc, limit in product((False, True), repeat=4):
+            sql = (
+                "SELECT originator_version, topic, state"  # noqa: S608 (identifiers quoted)
+                f" FROM {self._table_name} WHERE originator_id = %(originator_id)s"
+                + (" AND originator_version > %(gt)s" if gt else "")
+                + (" AND originator_version <= %(lte)s" if lte else "")
+                + f" ORDER BY originator_version{' DESC' if desc else ''}"
+                + (" LIMIT %(limit)s" if limit else "")
+            )
+            statements[gt, lte, desc, limit] = sql
+        return statements
+
+    def _one_trip_insert(self, count: int) -> str:
         """``LOCK; NOTIFY; INSERT … VALUES`` (``count`` rows) ``RETURNING id, originator_id,
         originator_version`` as one query string; every value a bound parameter."""
-        table, engine = self._table, self.datastore.engine
-        assert engine is not None
-        names = ("originator_id", "originator_version", "topic", "state")
         rows = ", ".join(
-            "(" + ", ".join(f":{name}_{i}" for name in names) + ")" for i in range(count)
-        )
-        sql = (
-            f"{self._lock_and_notify}; INSERT INTO"  # noqa: S608 (identifiers quoted by the dialect)
-            f" {engine.dialect.identifier_preparer.format_table(table)} ({', '.join(names)})"
-            f" VALUES {rows} RETURNING id, originator_id, originator_version"
-        )
-        binds = [
-            bindparam(f"{name}_{i}", type_=table.c[name].type)
+            f"(%(originator_id_{i})s, %(originator_version_{i})s, %(topic_{i})s, %(state_{i})s)"
             for i in range(count)
-            for name in names
-        ]
+        )
         return (
-            text(sql)
-            .bindparams(*binds)
-            .columns(table.c.id, table.c.originator_id, table.c.originator_version)
+            f"{self._lock_and_notify}; INSERT INTO {self._table_name}"  # noqa: S608
+            f" (originator_id, originator_version, topic, state) VALUES {rows}"
+            " RETURNING id, originator_id::text, originator_version"
         )
 
     def insert_events(
@@ -208,14 +230,16 @@ class CoreStatements:
                 stored_events, session=session, **kwargs
             )
             return inserted
-        params = {
-            f"{name}_{i}": getattr(e, name)
-            for i, e in enumerate(stored_events)
-            for name in ("originator_id", "originator_version", "topic", "state")
-        }
+        params: dict[str, Any] = {}
+        for i, e in enumerate(stored_events):
+            params[f"originator_id_{i}"] = str(e.originator_id)
+            params[f"originator_version_{i}"] = e.originator_version
+            params[f"topic_{i}"] = e.topic
+            params[f"state_{i}"] = e.state
+        sql = self._one_trip_insert(len(stored_events))
         with _connected(engine) as connection:
-            rows = connection.execute(self._one_trip_insert(len(stored_events)), params).all()
-        ids = {(str(row[1]), row[2]): row[0] for row in rows}
+            rows = connection.exec_driver_sql(sql, params).all()
+        ids = {(row[1], row[2]): row[0] for row in rows}
         return [ids[str(e.originator_id), e.originator_version] for e in stored_events]
 
     def _insert_stored_events(
@@ -250,9 +274,35 @@ class CoreStatements:
         desc: bool = False,
         limit: int | None = None,
     ) -> list[StoredEvent]:
+        engine = self._autocommit
+        if engine is None:
+            return self._select_events_in_session(originator_id, gt, lte, desc, limit)
+        sql = self._selects[gt is not None, lte is not None, desc, limit is not None]
+        params = {"originator_id": str(originator_id), "gt": gt, "lte": lte, "limit": limit}
+        with _connected(engine) as connection:
+            rows = connection.exec_driver_sql(sql, params).all()
+        # Every row is the asked originator's: its id is not read back.
+        return [
+            StoredEvent(
+                originator_id=originator_id,
+                originator_version=row[0],
+                topic=row[1],
+                state=bytes(row[2]),
+            )
+            for row in rows
+        ]
+
+    def _select_events_in_session(
+        self,
+        originator_id: UUID | str,
+        gt: int | None,
+        lte: int | None,
+        desc: bool,
+        limit: int | None,
+    ) -> list[StoredEvent]:
         table = self._table
         version = table.c.originator_version
-        query = select(table.c.originator_id, version, table.c.topic, table.c.state).where(
+        query = select(version, table.c.topic, table.c.state).where(
             table.c.originator_id == originator_id
         )
         if gt is not None:
@@ -262,19 +312,14 @@ class CoreStatements:
         query = query.order_by(version.desc() if desc else version)
         if limit is not None:
             query = query.limit(limit)
-        engine = self._autocommit
-        if engine is None:
-            with self.datastore.transaction(commit=False) as session:
-                rows = session.execute(query).all()
-        else:
-            with _connected(engine) as connection:
-                rows = connection.execute(query).all()
+        with self.datastore.transaction(commit=False) as session:
+            rows = session.execute(query).all()
         return [
             StoredEvent(
-                originator_id=row[0],
-                originator_version=row[1],
-                topic=row[2],
-                state=bytes(row[3]) if isinstance(row[3], memoryview) else row[3],
+                originator_id=originator_id,
+                originator_version=row[0],
+                topic=row[1],
+                state=bytes(row[2]),
             )
             for row in rows
         ]
@@ -284,9 +329,10 @@ class CoreStatements:
         if engine is None:
             found: int | None = super().max_notification_id()  # type: ignore[misc]
             return found
-        query = select(sqlalchemy.func.max(self._table.c.id))
         with _connected(engine) as connection:
-            highest: int | None = connection.execute(query).scalar()
+            highest: int | None = connection.exec_driver_sql(
+                f"SELECT max(id) FROM {self._table_name}"  # noqa: S608
+            ).scalar()
         return highest
 
 
@@ -298,8 +344,47 @@ class ProcessEventRecorder(CoreStatements, SQLAlchemyProcessRecorder):
     """The adapter's process recorder (events and tracking in one transaction), ``CoreStatements``."""
 
 
+class StoreDatastore(SQLAlchemyDatastore):
+    """The adapter's datastore, and on psycopg2 a second pool whose connections stay in
+    autocommit (``CoreStatements``): set once per connection, not on every checkout, where
+    psycopg2 makes it a round trip each way."""
+
+    def __init__(self, *, url: str | None = None, **engine_kwargs: Any) -> None:
+        super().__init__(url=url, **engine_kwargs)
+        self.autocommit: Engine | None = None
+        engine = self.engine
+        if isinstance(engine, Engine) and engine.dialect.driver == "psycopg2":
+            self.autocommit = create_engine(
+                engine.url, isolation_level="AUTOCOMMIT", **autocommit_pool_options()
+            )
+            _forget_both_on_disconnect(engine, self.autocommit)
+
+    def close(self) -> None:
+        if self.autocommit is not None:
+            self.autocommit.dispose()
+
+
+def _forget_both_on_disconnect(*engines: Engine) -> None:
+    """A connection found closed by the server means the server restarted (or failed over): every
+    connection of both pools is then dead. SQLAlchemy already drops its own pool's; the other
+    pool is replaced too, so that the next request does not meet a dead one there. Connections
+    checked out meanwhile are left to their threads (``dispose(close=False)``)."""
+
+    def on_error(context: ExceptionContext) -> None:
+        if context.is_disconnect:
+            for engine in engines:
+                if engine is not context.engine:
+                    engine.dispose(close=False)
+
+    for engine in engines:
+        event.listen(engine, "handle_error", on_error)
+
+
 class StoreFactory(SQLAlchemyFactory):
-    """The adapter's factory with our engine options (pool sizes) and our event recorders."""
+    """The adapter's factory with our engine options (pool sizes), our datastore and our event
+    recorders."""
+
+    datastore_class = StoreDatastore
 
     application_recorder_class: type[SQLAlchemyApplicationRecorder] = EventRecorder
     process_recorder_class: type[SQLAlchemyProcessRecorder] = ProcessEventRecorder
@@ -309,6 +394,11 @@ class StoreFactory(SQLAlchemyFactory):
         self._schema_name = self.env.get(self.SQLALCHEMY_SCHEMA)
         url = self.env.get(self.SQLALCHEMY_URL)
         self.datastore = self.datastore_class(url=url, **engine_options(url or ""))
+
+    def close(self) -> None:
+        super().close()
+        if isinstance(self.datastore, StoreDatastore):
+            self.datastore.close()
 
 
 def store_env(database_url: str, *, create_tables: bool = False) -> dict[str, str]:

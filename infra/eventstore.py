@@ -23,6 +23,7 @@ from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
     InternalError,
+    Notification,
     NotSupportedError,
     OperationalError,
     PersistenceError,
@@ -30,7 +31,7 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 from eventsourcing.utils import Environment
-from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
+from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore, transactions
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import (
     SQLAlchemyApplicationRecorder,
@@ -320,6 +321,48 @@ class CoreStatements:
                 originator_version=row[0],
                 topic=row[1],
                 state=bytes(row[2]),
+            )
+            for row in rows
+        ]
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> list[Notification]:
+        """The log with a Core ``SELECT`` (the adapter builds an ORM object per row): in the
+        adapter's transaction when one is open in this context (a view's batch reads in its own
+        session), else as one autocommit statement (a rebuild's reads)."""
+        table = self._table
+        query = select(
+            table.c.id, table.c.originator_id, table.c.originator_version, table.c.topic,
+            table.c.state,
+        )  # fmt: skip
+        if start is not None:
+            query = query.where(table.c.id >= start if inclusive_of_start else table.c.id > start)
+        if stop is not None:
+            query = query.where(table.c.id <= stop)
+        if topics:
+            query = query.where(table.c.topic.in_(topics))
+        query = query.order_by(table.c.id).limit(limit)
+        engine = self._autocommit
+        if engine is not None and transactions.get(None) is None:
+            with _connected(engine) as connection:
+                rows = connection.execute(query).all()
+        else:
+            with self.datastore.transaction(commit=False) as session:
+                rows = session.execute(query).all()
+        return [
+            Notification(
+                id=row[0],
+                originator_id=row[1],
+                originator_version=row[2],
+                topic=row[3],
+                state=bytes(row[4]),
             )
             for row in rows
         ]

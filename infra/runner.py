@@ -22,9 +22,10 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import sqlalchemy.exc
+from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import InterfaceError, Notification
 from sqlalchemy.exc import DBAPIError
 
@@ -48,6 +49,10 @@ class Status:
     @property
     def lag(self) -> int:
         return max(self.head - self.position, 0)
+
+
+#: A notification and its domain event, or the error that decoding it raised.
+Decoded = tuple[Notification, DomainEventProtocol[Any] | Exception]
 
 
 class ProjectionStopped(RuntimeError):
@@ -146,7 +151,7 @@ class ProjectionRunner:
         position = self.view.position()
         head = self.platform.recorder.max_notification_id() or 0
         self._forget_passed_fault(position)
-        ahead = _ReadAhead(self._read, position, head, self.batch_size, self.read_in_batch)
+        ahead = _ReadAhead(self._read_decoded, position, head, self.batch_size, self.read_in_batch)
         try:
             return self._catch_up(position, head, keep_going, ahead)
         finally:
@@ -155,7 +160,6 @@ class ProjectionRunner:
     def _catch_up(
         self, position: int, head: int, keep_going: Callable[[], bool], ahead: _ReadAhead
     ) -> int:
-        mapper = self.platform.mapper
         processed = 0
         one_by_one_until = 0  # the end of a failed batch, whose events go one per transaction
         while position < head and keep_going():
@@ -163,18 +167,22 @@ class ProjectionRunner:
             current: Notification | None = None
             try:
                 # A shadow view reads the store before its batch (their databases differ), the
-                # next page already read meanwhile when the reader is where this batch is.
-                notifications = () if self.read_in_batch else ahead.take(position, limit)
+                # next page already read and decoded meanwhile when the reader is where this
+                # batch is.
+                page = [] if self.read_in_batch else ahead.take(position, limit)
                 with self.view.batch() as session:
                     if self.read_in_batch:
                         # Read in the batch's own session: one connection, one transaction.
-                        notifications = self._read(position, head, limit)
-                    full = len(notifications) == limit
-                    to_position = notifications[-1].id if full else head
-                    for notification in notifications:
+                        page = self._read_decoded(position, head, limit)
+                    notifications = [notification for notification, _ in page]
+                    full = len(page) == limit
+                    to_position = page[-1][0].id if full else head
+                    for notification, decoded in page:
                         current = notification
                         self.projection.position = notification.id
-                        self.projection.process(mapper.to_domain_event(notification))
+                        if isinstance(decoded, Exception):
+                            raise decoded  # blamed on this event, as if decoded here
+                        self.projection.process(decoded)
                     self.view.advance(session, position, to_position)
             except TrackingConflict:
                 self.conflicts += 1
@@ -197,6 +205,18 @@ class ProjectionRunner:
             with self.caught_up:
                 self.caught_up.notify_all()
         return processed
+
+    def _read_decoded(self, position: int, head: int, limit: int) -> list[Decoded]:
+        """The page, each notification with its domain event (or why it could not be decoded:
+        the batch blames that event when it comes to it)."""
+        mapper = self.platform.mapper
+        page: list[Decoded] = []
+        for notification in self._read(position, head, limit):
+            try:
+                page.append((notification, mapper.to_domain_event(notification)))
+            except Exception as exc:
+                page.append((notification, exc))
+        return page
 
     def _read(self, position: int, head: int, limit: int) -> Sequence[Notification]:
         return self.platform.recorder.select_notifications(
@@ -317,7 +337,8 @@ class ProjectionRunner:
 
 
 class _ReadAhead:
-    """Pages of the log read in a thread of their own while the runner applies the page before:
+    """Pages of the log read and decoded in a thread of their own while the runner applies and
+    writes the page before (the writes wait on the database without the GIL):
     for a shadow view (``read_in_batch=False``), whose reads are not in its batch's transaction.
 
     The reader goes on as the batches will if all goes well (full pages, from the last id of the
@@ -328,7 +349,7 @@ class _ReadAhead:
 
     def __init__(
         self,
-        read: Callable[[int, int, int], Sequence[Notification]],
+        read: Callable[[int, int, int], list[Decoded]],
         position: int,
         head: int,
         limit: int,
@@ -349,7 +370,7 @@ class _ReadAhead:
             while position < head and not self._stop.is_set():
                 page = self._read(position, head, self._limit)
                 self._put(position, page)
-                position = page[-1].id if len(page) == self._limit else head
+                position = page[-1][0].id if len(page) == self._limit else head
         except BaseException as exc:  # handed to the runner, which decides
             self._put(position, exc)
         self._put(position, self._END)
@@ -362,7 +383,7 @@ class _ReadAhead:
             except queue.Full:
                 continue
 
-    def take(self, position: int, limit: int) -> Sequence[Notification]:
+    def take(self, position: int, limit: int) -> list[Decoded]:
         """The page after ``position``: the one read ahead if it is that one, else read now."""
         if self._thread is not None and limit == self._limit:
             start, page = self._pages.get()

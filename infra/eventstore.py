@@ -8,26 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import cached_property
 from itertools import product
 from typing import Any
 from uuid import UUID
 
-import sqlalchemy.exc
 from eventsourcing.persistence import (
-    DatabaseError,
-    DataError,
     InfrastructureFactory,
-    IntegrityError,
-    InterfaceError,
-    InternalError,
     Notification,
-    NotSupportedError,
-    OperationalError,
-    PersistenceError,
-    ProgrammingError,
     StoredEvent,
 )
 from eventsourcing.utils import Environment
@@ -38,20 +26,18 @@ from eventsourcing_sqlalchemy.recorders import (
     SQLAlchemyProcessRecorder,
 )
 from sqlalchemy import (
-    Connection,
     Engine,
     Executable,
     Table,
     create_engine,
-    event,
     insert,
     select,
     text,
 )
-from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session
 
 from infra.settings import Settings
+from infra.store_connections import connected, forget_all_on_disconnect, held
 from services.platform import Platform
 
 
@@ -72,72 +58,15 @@ def autocommit_pool_options() -> dict[str, Any]:
     return {"pool_size": 2, "max_overflow": 4, "pool_recycle": 1800}
 
 
-#: The connection held by ``one_connection`` for this request or command (per engine).
-_held: ContextVar[dict[int, _Held] | None] = ContextVar("jgt_store_connection", default=None)
-
-
-@dataclass
-class _Held:
-    engine: Engine
-    connection: Connection | None = None
-
-
 @contextmanager
 def one_connection(platform: Platform) -> Iterator[None]:
-    """Within the block, the event store's reads and its write on PostgreSQL share one pooled
-    connection, checked out at the first of them and returned at the end: a request's aggregate
-    reads and its save cost one checkout, not one each. On SQLite (no round trips) it does
-    nothing."""
+    """Within the block, the event store's reads and its save on PostgreSQL share one pooled
+    connection (``infra.store_connections.held``): a request's aggregate reads and its save cost
+    one checkout, not one each. On SQLite (no round trips) it does nothing."""
     recorder = platform.recorder
     engine = recorder._autocommit if isinstance(recorder, CoreStatements) else None
-    if engine is None:
+    with held(engine):
         yield
-        return
-    held = dict(_held.get() or {})
-    if id(engine) in held:
-        yield  # already inside one
-        return
-    held[id(engine)] = slot = _Held(engine)
-    token = _held.set(held)
-    try:
-        yield
-    finally:
-        _held.reset(token)
-        if slot.connection is not None:
-            slot.connection.close()
-
-
-@contextmanager
-def _connected(engine: Engine) -> Iterator[Connection]:
-    """The held connection of ``one_connection``, or one of the pool's for this statement;
-    SQLAlchemy's errors as the adapter translates them (``infra.outages`` and ``Platform`` look
-    for the adapter's kinds)."""
-    slot = (_held.get() or {}).get(id(engine))
-    try:
-        if slot is None:
-            with engine.connect() as connection:
-                yield connection
-            return
-        if slot.connection is None or slot.connection.closed:
-            slot.connection = engine.connect()
-        yield slot.connection
-    except sqlalchemy.exc.SQLAlchemyError as exc:
-        for theirs, ours in _TRANSLATED:
-            if isinstance(exc, theirs):
-                raise ours(exc) from exc
-        raise PersistenceError(exc) from exc
-
-
-_TRANSLATED: tuple[tuple[type[sqlalchemy.exc.SQLAlchemyError], type[PersistenceError]], ...] = (
-    (sqlalchemy.exc.InterfaceError, InterfaceError),
-    (sqlalchemy.exc.DataError, DataError),
-    (sqlalchemy.exc.OperationalError, OperationalError),
-    (sqlalchemy.exc.IntegrityError, IntegrityError),
-    (sqlalchemy.exc.InternalError, InternalError),
-    (sqlalchemy.exc.ProgrammingError, ProgrammingError),
-    (sqlalchemy.exc.NotSupportedError, NotSupportedError),
-    (sqlalchemy.exc.DatabaseError, DatabaseError),
-)
 
 
 class CoreStatements:
@@ -238,7 +167,7 @@ class CoreStatements:
             params[f"topic_{i}"] = e.topic
             params[f"state_{i}"] = e.state
         sql = self._one_trip_insert(len(stored_events))
-        with _connected(engine) as connection:
+        with connected(engine) as connection:
             rows = connection.exec_driver_sql(sql, params).all()
         ids = {(row[1], row[2]): row[0] for row in rows}
         return [ids[str(e.originator_id), e.originator_version] for e in stored_events]
@@ -280,7 +209,7 @@ class CoreStatements:
             return self._select_events_in_session(originator_id, gt, lte, desc, limit)
         sql = self._selects[gt is not None, lte is not None, desc, limit is not None]
         params = {"originator_id": str(originator_id), "gt": gt, "lte": lte, "limit": limit}
-        with _connected(engine) as connection:
+        with connected(engine) as connection:
             rows = connection.exec_driver_sql(sql, params).all()
         # Every row is the asked originator's: its id is not read back.
         return [
@@ -351,7 +280,7 @@ class CoreStatements:
         query = query.order_by(table.c.id).limit(limit)
         engine = self._autocommit
         if engine is not None and transactions.get(None) is None:
-            with _connected(engine) as connection:
+            with connected(engine) as connection:
                 rows = connection.execute(query).all()
         else:
             with self.datastore.transaction(commit=False) as session:
@@ -372,7 +301,7 @@ class CoreStatements:
         if engine is None:
             found: int | None = super().max_notification_id()  # type: ignore[misc]
             return found
-        with _connected(engine) as connection:
+        with connected(engine) as connection:
             highest: int | None = connection.exec_driver_sql(
                 f"SELECT max(id) FROM {self._table_name}"  # noqa: S608
             ).scalar()
@@ -400,27 +329,11 @@ class StoreDatastore(SQLAlchemyDatastore):
             self.autocommit = create_engine(
                 engine.url, isolation_level="AUTOCOMMIT", **autocommit_pool_options()
             )
-            _forget_both_on_disconnect(engine, self.autocommit)
+            forget_all_on_disconnect(engine, self.autocommit)
 
     def close(self) -> None:
         if self.autocommit is not None:
             self.autocommit.dispose()
-
-
-def _forget_both_on_disconnect(*engines: Engine) -> None:
-    """A connection found closed by the server means the server restarted (or failed over): every
-    connection of both pools is then dead. SQLAlchemy already drops its own pool's; the other
-    pool is replaced too, so that the next request does not meet a dead one there. Connections
-    checked out meanwhile are left to their threads (``dispose(close=False)``)."""
-
-    def on_error(context: ExceptionContext) -> None:
-        if context.is_disconnect:
-            for engine in engines:
-                if engine is not context.engine:
-                    engine.dispose(close=False)
-
-    for engine in engines:
-        event.listen(engine, "handle_error", on_error)
 
 
 class StoreFactory(SQLAlchemyFactory):

@@ -106,6 +106,13 @@ class CoreStatements:
         datastore = self.datastore
         return datastore.autocommit if isinstance(datastore, StoreDatastore) else None
 
+    def _own_statements(self) -> Engine | None:
+        """The autocommit engine, unless an adapter transaction is open in this context (a view's
+        batch, a caller's unit of work): then its session, so that what it reads and writes
+        stays in it."""
+        engine = self._autocommit
+        return engine if engine is not None and transactions.get(None) is None else None
+
     @cached_property
     def _table_name(self) -> str:
         engine = self.datastore.engine
@@ -154,7 +161,7 @@ class CoreStatements:
     def insert_events(
         self, stored_events: Sequence[StoredEvent], *, session: Session | None = None, **kwargs: Any
     ) -> Sequence[int] | None:
-        engine = self._autocommit
+        engine = self._own_statements()
         if engine is None or session is not None or kwargs.get("tracking") or not stored_events:
             inserted: Sequence[int] | None = super().insert_events(  # type: ignore[misc]
                 stored_events, session=session, **kwargs
@@ -204,7 +211,7 @@ class CoreStatements:
         desc: bool = False,
         limit: int | None = None,
     ) -> list[StoredEvent]:
-        engine = self._autocommit
+        engine = self._own_statements()
         if engine is None:
             return self._select_events_in_session(originator_id, gt, lte, desc, limit)
         sql = self._selects[gt is not None, lte is not None, desc, limit is not None]
@@ -278,8 +285,8 @@ class CoreStatements:
         if topics:
             query = query.where(table.c.topic.in_(topics))
         query = query.order_by(table.c.id).limit(limit)
-        engine = self._autocommit
-        if engine is not None and transactions.get(None) is None:
+        engine = self._own_statements()
+        if engine is not None:
             with connected(engine) as connection:
                 rows = connection.execute(query).all()
         else:
@@ -297,7 +304,7 @@ class CoreStatements:
         ]
 
     def max_notification_id(self) -> int | None:
-        engine = self._autocommit
+        engine = self._own_statements()
         if engine is None:
             found: int | None = super().max_notification_id()  # type: ignore[misc]
             return found

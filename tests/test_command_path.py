@@ -165,3 +165,20 @@ def test_saves_from_many_threads_get_every_position_once_and_in_order(runtime: R
     ids = [n.id for n in notifications]
     assert ids == list(range(start + 1, start + 1 + 240))  # none lost, none skipped
     assert sorted(positions) == ids[1::2]  # each save's position is its last event's
+
+
+def test_a_save_inside_an_open_store_transaction_is_undone_with_it(runtime: Runtime) -> None:
+    platform = runtime.platform
+    before = platform.head()
+    note = Note("撤回")
+
+    def save_then_fail() -> None:
+        with datastore_of(platform).transaction(commit=True):
+            platform.save_all(note)
+            raise RuntimeError("the unit of work around the save fails")
+
+    with pytest.raises(RuntimeError):
+        save_then_fail()
+    assert platform.head() == before
+    with pytest.raises(AggregateNotFoundError):
+        platform.repository.get(note.id)

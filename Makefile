@@ -52,6 +52,7 @@ check: lint typecheck test
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.append
 	$(BIN)/python -m bench.rebuild
+	$(BIN)/python -m bench.command
 	$(BIN)/python -m bench.dashboard
 
 clean:

@@ -74,7 +74,7 @@ class CoreStatements:
     in a single round trip.
 
     Why (``bench/append.py``, ``bench/command.py``, ``docs/adr/0001-event-store.md``,
-    ``docs/adr/0005-command-path.md``): the adapter opens a session and a transaction per read
+    ``docs/adr/0007-command-path.md``): the adapter opens a session and a transaction per read
     (``BEGIN``, ``SELECT``, ``ROLLBACK``) and per save builds ORM objects, flushes, and holds
     ``LOCK TABLE`` from before the ``INSERT`` until the client's ``COMMIT`` comes back.
 

@@ -1,5 +1,5 @@
 """The event store's connections on the command path: one held for a request, errors as the
-adapter names them, and every pool forgotten when the server was found gone (ADR 0005)."""
+adapter names them, and every pool forgotten when the server was found gone (ADR 0007)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The command path on PostgreSQL (``infra.eventstore``, ``docs/adr/0005-command-path.md``): no ping
+"""The command path on PostgreSQL (``infra.eventstore``, ``docs/adr/0007-command-path.md``): no ping
 before each statement, yet a restarted server costs one request; a save is one query that holds the
 event table's lock only while the server runs it; a request's reads and save share one connection."""
 

@@ -1,7 +1,8 @@
-"""Values computed from the read models, each kept with the view position it was computed at.
+"""Values computed from the read models, each kept with the version it was computed at.
 
-A value is served only for the same key *and* position: every new event moves the position, so
-nothing stale is ever served and no expiry decides correctness. Two stores:
+A value is served only for the same key *and* version (a view position, or a tenant's version
+kept by the communities view): whatever could change the value moves the version, so nothing
+stale is served as current and no expiry decides correctness. Two stores:
 
 - ``LocalCache``: this process only, a bounded LRU (the weight of a value is the caller's choice:
   figures count communities, rendered pages count characters).
@@ -9,6 +10,11 @@ nothing stale is ever served and no expiry decides correctness. Two stores:
   (decoding costs too). Values travel through the caller's codec as bytes, never pickle: a shared
   Redis never gets to run code here. Keys idle for a day expire, so that queries nobody repeats go
   away. When Redis fails, the caller computes as if nothing were stored.
+
+Both compute a missing value once per key (``computed``): concurrent misses wait for that one
+computation, in this process (a lock per key) and, with Redis, across processes (a short lock
+key); a caller that allows it is served the previous value meanwhile, with its version, if that
+was made at or after a position it names (its own last write: never older than that).
 """
 
 from __future__ import annotations
@@ -16,9 +22,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
+import uuid
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -26,16 +36,59 @@ import redis
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Served:
+    """A value as served: the version it was computed at, and whether that is not the version
+    asked for (the previous value, served while the current one is being computed)."""
+
+    value: Any
+    version: Hashable
+    stale: bool = False
+
+
+#: A computation: the value, and whether it may be kept (e.g. not if its inputs disagreed).
+Compute = Callable[[], tuple[Any, bool]]
+
+
+class _KeyLocks:
+    """One lock per key while anyone holds or waits for it (then forgotten)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+        self._mutex = threading.Lock()
+
+    @contextmanager
+    def held(self, key: str) -> Iterator[threading.Lock]:
+        with self._mutex:
+            lock, users = self._locks.get(key, (threading.Lock(), 0))
+            self._locks[key] = (lock, users + 1)
+        try:
+            yield lock
+        finally:
+            with self._mutex:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
+
+
 class LocalCache:
-    """The latest value per key with its position; at most ``max_weight`` in all, least recently
+    """The latest value per key with its version; at most ``max_weight`` in all, least recently
     used first out. A value heavier than the whole cache is not kept."""
 
     def __init__(self, max_weight: int, weigh: Callable[[Any], int]) -> None:
         self.max_weight = max_weight
         self.weigh = weigh
-        self._entries: OrderedDict[str, tuple[Hashable, Any, int]] = OrderedDict()
+        # key: version, value, weight, the view position it was made at
+        self._entries: OrderedDict[str, tuple[Hashable, Any, int, int]] = OrderedDict()
         self._weight = 0
         self._lock = threading.Lock()
+        self._keys = _KeyLocks()
+
+    @property
+    def weight(self) -> int:
+        return self._weight
 
     def get(self, key: str, position: Hashable) -> Any | None:
         with self._lock:
@@ -45,7 +98,13 @@ class LocalCache:
             self._entries.move_to_end(key)
             return entry[1]
 
-    def put(self, key: str, position: Hashable, value: Any) -> None:
+    def latest(self, key: str) -> tuple[Hashable, Any, int] | None:
+        """The value kept for ``key`` whatever its version: version, value, made at."""
+        with self._lock:
+            entry = self._entries.get(key)
+        return None if entry is None else (entry[0], entry[1], entry[3])
+
+    def put(self, key: str, position: Hashable, value: Any, made_at: int = 0) -> None:
         weight = self.weigh(value)
         with self._lock:
             old = self._entries.pop(key, None)
@@ -53,15 +112,32 @@ class LocalCache:
                 self._weight -= old[2]
             if weight > self.max_weight:
                 return
-            self._entries[key] = (position, value, weight)
+            self._entries[key] = (position, value, weight, made_at)
             self._weight += weight
             while self._weight > self.max_weight:
-                _, (_, _, dropped) = self._entries.popitem(last=False)
+                _, (_, _, dropped, _) = self._entries.popitem(last=False)
                 self._weight -= dropped
+
+    def computed(
+        self,
+        key: str,
+        version: Hashable,
+        compute: Compute,
+        *,
+        made_at: int = 0,
+        stale_from: int | None = None,
+    ) -> Served:
+        """The value at ``version``, computed by one caller at a time: the others wait for it,
+        or (``stale_from`` given) are served the previous value if it was made at or after
+        ``stale_from``. ``made_at``: the view position the computation reads at least."""
+        return _computed(self, self._keys, None, key, version, compute, made_at, stale_from)
 
 
 class SharedCache:
-    """In Redis under ``prefix`` + key: the position, a newline, the encoded value."""
+    """In Redis under ``prefix`` + key: "version made_at", a newline, the encoded value."""
+
+    #: How long a worker may hold the computation of a key before another takes it over.
+    LOCK_SECONDS = 30.0
 
     def __init__(
         self,
@@ -80,10 +156,7 @@ class SharedCache:
         self.decode = decode
         self.idle_seconds = idle_seconds
 
-    def get(self, key: str, position: Hashable) -> Any | None:
-        found = self.local.get(key, position)
-        if found is not None:
-            return found
+    def _read(self, key: str) -> tuple[str, int, bytes] | None:
         try:
             raw: bytes | None = self.client.get(self.prefix + key)  # type: ignore[assignment]
         except redis.RedisError:
@@ -92,22 +165,152 @@ class SharedCache:
         if raw is None:
             return None
         head, _, body = raw.partition(b"\n")
-        if head != str(position).encode():
-            return None  # computed at another position: an event has arrived since (or not yet)
-        value = self.decode(body)
-        self.local.put(key, position, value)
+        version, _, made_at = head.decode().partition(" ")
+        return version, int(made_at) if made_at.isdigit() else 0, body
+
+    def get(self, key: str, position: Hashable) -> Any | None:
+        found = self.local.get(key, position)
+        if found is not None:
+            return found
+        stored = self._read(key)
+        if stored is None or stored[0] != str(position):
+            return None  # computed at another version: an event has arrived since (or not yet)
+        value = self.decode(stored[2])
+        self.local.put(key, position, value, stored[1])
         return value
 
-    def put(self, key: str, position: Hashable, value: Any) -> None:
-        self.local.put(key, position, value)
+    def latest(self, key: str) -> tuple[Hashable, Any, int] | None:
+        found = self.local.latest(key)
+        stored = self._read(key)
+        if stored is None or (found is not None and str(found[0]) == stored[0]):
+            return found
+        return stored[0], self.decode(stored[2]), stored[1]
+
+    def put(self, key: str, position: Hashable, value: Any, made_at: int = 0) -> None:
+        self.local.put(key, position, value, made_at)
         try:
             self.client.set(
                 self.prefix + key,
-                str(position).encode() + b"\n" + self.encode(value),
+                f"{position} {made_at}".encode() + b"\n" + self.encode(value),
                 ex=self.idle_seconds,
             )
         except redis.RedisError:
             log.warning("cache %s: Redis unavailable; not stored", self.prefix, exc_info=True)
+
+    def computed(
+        self,
+        key: str,
+        version: Hashable,
+        compute: Compute,
+        *,
+        made_at: int = 0,
+        stale_from: int | None = None,
+    ) -> Served:
+        """``LocalCache.computed``, one computation across every process sharing Redis."""
+        return _computed(self, self.local._keys, self, key, version, compute, made_at, stale_from)
+
+    @contextmanager
+    def computing(self, key: str, version: Hashable) -> Iterator[bool]:
+        """Whether this process may compute ``key`` at ``version`` now: a lock key in Redis
+        that expires by itself if its holder dies. Without Redis, yes (it cannot coordinate)."""
+        name, token = f"{self.prefix}lock:{key}:{version}", uuid.uuid4().hex
+        try:
+            got = bool(self.client.set(name, token, nx=True, px=int(self.LOCK_SECONDS * 1000)))
+        except redis.RedisError:
+            got, token = True, ""
+        try:
+            yield got
+        finally:
+            if got and token:
+                try:
+                    if self.client.get(name) == token.encode():
+                        self.client.delete(name)
+                except redis.RedisError:
+                    log.warning("cache %s: lock left to expire", self.prefix, exc_info=True)
+
+    def held_elsewhere(self, key: str, version: Hashable) -> bool:
+        try:
+            return bool(self.client.exists(f"{self.prefix}lock:{key}:{version}"))
+        except redis.RedisError:
+            return False
+
+
+def _computed(
+    cache: LocalCache | SharedCache,
+    keys: _KeyLocks,
+    shared: SharedCache | None,
+    key: str,
+    version: Hashable,
+    compute: Compute,
+    made_at: int,
+    stale_from: int | None,
+) -> Served:
+    found = cache.get(key, version)
+    if found is not None:
+        return Served(found, version)
+    with keys.held(key) as lock:
+        while True:
+            if lock.acquire(blocking=False):
+                try:
+                    return _compute_once(cache, shared, key, version, compute, made_at, stale_from)
+                finally:
+                    lock.release()
+            previous = _previous(cache, key, stale_from)
+            if previous is not None:
+                return previous
+            with lock:  # the computation in this process is over: kept, or ours to do
+                pass
+            found = cache.get(key, version)
+            if found is not None:
+                return Served(found, version)
+
+
+def _compute_once(
+    cache: LocalCache | SharedCache,
+    shared: SharedCache | None,
+    key: str,
+    version: Hashable,
+    compute: Compute,
+    made_at: int,
+    stale_from: int | None,
+) -> Served:
+    found = cache.get(key, version)  # computed meanwhile, by the caller before us
+    if found is not None:
+        return Served(found, version)
+    if shared is None:
+        value, keep = compute()
+        if keep:
+            cache.put(key, version, value, made_at)
+        return Served(value, version)
+    deadline = time.monotonic() + SharedCache.LOCK_SECONDS
+    while True:
+        with shared.computing(key, version) as ours:
+            if ours or time.monotonic() >= deadline:  # a holder that long gone is not waited for
+                value, keep = compute()
+                if keep:
+                    cache.put(key, version, value, made_at)
+                return Served(value, version)
+        # Another worker computes it: serve the previous value if allowed, else wait for it.
+        previous = _previous(cache, key, stale_from)
+        if previous is not None:
+            return previous
+        while shared.held_elsewhere(key, version) and time.monotonic() < deadline:
+            time.sleep(0.02)
+            found = cache.get(key, version)
+            if found is not None:
+                return Served(found, version)
+        found = cache.get(key, version)
+        if found is not None:
+            return Served(found, version)
+
+
+def _previous(cache: LocalCache | SharedCache, key: str, stale_from: int | None) -> Served | None:
+    if stale_from is None:
+        return None
+    latest = cache.latest(key)
+    if latest is None or latest[2] < stale_from:
+        return None
+    return Served(latest[1], latest[0], stale=True)
 
 
 def encode_json(value: Any) -> bytes:
@@ -120,7 +323,7 @@ def decode_json(data: bytes) -> Any:
 
 
 def page_cache(
-    client: redis.Redis | None, *, prefix: str = "", max_chars: int = 32_000_000
+    client: redis.Redis | None, *, prefix: str = "", max_chars: int = 16_000_000
 ) -> LocalCache | SharedCache:
     """Rendered page parts: in this process (weighed in characters), and in Redis when there is
     one, so that one worker renders what the others then serve."""

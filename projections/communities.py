@@ -7,6 +7,7 @@ The progress figures are not stored: they are computed from these rows as of any
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import singledispatchmethod
@@ -19,7 +20,10 @@ from domain.community import Community, Stint
 from domain.counting import Counted
 from domain.plan import Plan
 from domain.progress import Counted as CountedWork
+from domain.school import School
 from domain.seal import QuarterSeal
+from domain.settings import TenantSettings
+from domain.tenant import Tenant
 from projections.base import Projection
 
 
@@ -181,6 +185,21 @@ class CommunitiesView(ABC):
     @abstractmethod
     def update_application(self, application_id: UUID, **fields: Any) -> None: ...
 
+    @abstractmethod
+    def changed(
+        self,
+        position: int,
+        *,
+        communities: Iterable[UUID] = (),
+        tenants: Iterable[UUID] = (),
+        owned_by: Iterable[UUID] = (),
+        schools: Iterable[UUID] = (),
+    ) -> None:
+        """The event at ``position`` changed what the dashboards show: the versions of these
+        communities, of the communities ``owned_by`` these tenants and of those ``schools`` are
+        members of, and of every tenant that sees any of them (or is named in ``tenants``),
+        become ``position``, in the transaction that writes the rows."""
+
     # Queries (each takes the tenant that is asking, or ids already checked by the service) ----
     @abstractmethod
     def communities(self, tenant_id: UUID) -> list[CommunityRow]:
@@ -231,6 +250,14 @@ class CommunitiesView(ABC):
     def seals(self, tenant_id: UUID, year: int | None = None) -> list[SealRow]: ...
 
     @abstractmethod
+    def versions(self, ids: list[UUID]) -> dict[UUID, int]:
+        """The version of each tenant or community (0 for one nothing has changed yet): the
+        position of the last event that changed its figures, school names or settings."""
+
+    def version(self, scope_id: UUID) -> int:
+        return self.versions([scope_id]).get(scope_id, 0)
+
+    @abstractmethod
     def applications(
         self, tenant_id: UUID, *, school_id: UUID | None = None
     ) -> list[ApplicationRow]: ...
@@ -274,6 +301,7 @@ class CommunitiesProjection(Projection[CommunitiesView]):
         ]
         if rows:
             self.view.add_contributions(rows)
+            self.view.changed(self.position, communities={r.community_id for r in rows})
 
     @process.register
     def _(self, e: Community.Founded) -> None:
@@ -292,6 +320,7 @@ class CommunitiesProjection(Projection[CommunitiesView]):
         self.view.add_stint(
             StintRow(e.originator_id, e.core_school_id, e.tenant_id, e.founded_on, None)
         )
+        self.view.changed(self.position, communities=[e.originator_id])
 
     @process.register
     def _(self, e: Community.SchoolJoined) -> None:
@@ -299,10 +328,12 @@ class CommunitiesProjection(Projection[CommunitiesView]):
         self.view.add_stint(
             StintRow(e.originator_id, e.school_id, e.school_tenant_id, e.joined_on, None)
         )
+        self.view.changed(self.position, communities=[e.originator_id])
 
     @process.register
     def _(self, e: Community.SchoolLeft) -> None:
         self.view.end_stint(e.originator_id, e.school_id, e.left_on)
+        self.view.changed(self.position, communities=[e.originator_id])
 
     @process.register
     def _(self, e: Community.CrossRegionInvited) -> None:
@@ -341,16 +372,19 @@ class CommunitiesProjection(Projection[CommunitiesView]):
                 updated_at=e.timestamp,
             )
         )
+        self.view.changed(self.position, communities=[e.community_id])
 
     @process.register
     def _(self, e: Plan.TasksRevised) -> None:
         self.view.update_plan(
             e.originator_id, status="draft", draft_tasks=list(e.tasks), updated_at=e.timestamp
         )
+        self._plan_changed(e.originator_id)
 
     @process.register
     def _(self, e: Plan.Submitted) -> None:
         self.view.update_plan(e.originator_id, status="submitted", updated_at=e.timestamp)
+        self._plan_changed(e.originator_id)
 
     @process.register
     def _(self, e: Plan.Returned) -> None:
@@ -359,6 +393,7 @@ class CommunitiesProjection(Projection[CommunitiesView]):
         self.view.update_plan(
             e.originator_id, status="returned", comments=comments, updated_at=e.timestamp
         )
+        self._plan_changed(e.originator_id)
 
     @process.register
     def _(self, e: Plan.Approved) -> None:
@@ -369,6 +404,13 @@ class CommunitiesProjection(Projection[CommunitiesView]):
             tasks=list(e.tasks),
             updated_at=e.timestamp,
         )
+        self._plan_changed(e.originator_id)
+
+    def _plan_changed(self, plan_id: UUID) -> None:
+        # The figures carry the plan in force, its status and comments too.
+        plan = self.view.plan(plan_id)
+        if plan is not None:
+            self.view.changed(self.position, communities=[plan.community_id])
 
     @process.register
     def _(self, e: Activity.Recorded) -> None:
@@ -417,6 +459,30 @@ class CommunitiesProjection(Projection[CommunitiesView]):
         self.view.add_seal(
             SealRow(e.tenant_id, e.year, e.quarter, e.due, e.timestamp, list(e.figures))
         )
+        # The seal amends the figures of every community the bureau owns, wherever shown.
+        self.view.changed(self.position, owned_by=[e.tenant_id])
+
+    # Not rows of this view, but what its dashboards show beside them: the bureau's checkpoints
+    # and community types, its name, and the names of member schools.
+    @process.register
+    def _(self, e: TenantSettings.Created) -> None:
+        self.view.changed(self.position, owned_by=[e.tenant_id])
+
+    @process.register
+    def _(self, e: TenantSettings.CommunityTypeSet) -> None:
+        self.view.changed(self.position, owned_by=[e.tenant_id])
+
+    @process.register
+    def _(self, e: TenantSettings.PlanYearSet) -> None:
+        self.view.changed(self.position, owned_by=[e.tenant_id])
+
+    @process.register
+    def _(self, e: Tenant.Renamed) -> None:
+        self.view.changed(self.position, tenants=[e.tenant_id])
+
+    @process.register
+    def _(self, e: School.DetailsChanged) -> None:
+        self.view.changed(self.position, tenants=[e.tenant_id], schools=[e.originator_id])
 
     @process.register
     def _(self, e: AssistanceApplication.Applied) -> None:

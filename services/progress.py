@@ -1,7 +1,8 @@
 """Progress figures: per community as of any date, the bureau's dashboard, drill-down, seals.
 
 Every figure is computed from the counted contributions (``domain.progress``); nothing is stored but
-the sealed quarters, which keep the figures as they were reported.
+the sealed quarters, which keep the figures as they were reported. Computed figures are kept per
+community and per dashboard by the versions the communities view keeps (ADR 0005).
 """
 
 from __future__ import annotations
@@ -274,6 +275,31 @@ class ProgressService:
         return self._figures([scope], actor, as_of)[0]
 
     def _figures(self, scopes: list[Scope], actor: Actor, as_of: date) -> list[CommunityFigures]:
+        """The figures of these communities: those kept at each one's current version
+        (``ctx.community_figures``), the others computed and kept. The figures of a community
+        depend only on its own rows, its owner's seals and settings, and the day, all of which
+        move its version; so after an event only the communities it touched are computed."""
+        store = self.ctx.community_figures
+        if store is None or not scopes:
+            return self._computed_figures(scopes, as_of)
+        versions = self.ctx.communities.versions([s.id for s in scopes])
+        day = as_of.isoformat()
+        found: dict[UUID, CommunityFigures] = {}
+        for scope in scopes:
+            kept: CommunityFigures | None = store.get(
+                f"community:{scope.id}:{day}", versions.get(scope.id, 0)
+            )
+            if kept is not None and kept.community == scope.community:
+                found[scope.id] = kept
+        missing = [s for s in scopes if s.id not in found]
+        for scope, figures in zip(missing, self._computed_figures(missing, as_of), strict=True):
+            store.put(f"community:{scope.id}:{day}", versions.get(scope.id, 0), figures)
+            found[scope.id] = figures
+        return [found[s.id] for s in scopes]
+
+    def _computed_figures(self, scopes: list[Scope], as_of: date) -> list[CommunityFigures]:
+        if not scopes:
+            return []
         views = self.ctx.communities
         ids = [s.id for s in scopes]
         plans_by: dict[UUID, list[PlanRow]] = defaultdict(list)
@@ -307,14 +333,22 @@ class ProgressService:
         ]
 
     def dashboard(
-        self, actor: Actor, *, as_of: date, filters: DashboardFilter | None = None
+        self,
+        actor: Actor,
+        *,
+        as_of: date,
+        filters: DashboardFilter | None = None,
+        at_least: int = 0,
     ) -> list[CommunityFigures]:
         """Every community the bureau owns or shares, with its figures as of the date.
 
-        Cached (``ctx.figures_cache``) per tenant, date and type and school filters, with the
-        communities view's position read *before* the figures are computed: they then reflect at
-        least every event up to that position, and the next event makes the next call compute
-        them again. The status filter is applied to the cached figures."""
+        Cached (``ctx.figures_cache``) per tenant, date and type and school filters, by the
+        tenant's version in the communities view, read *before* the figures are computed
+        once the view has reached ``at_least`` (e.g. the store's head, or the reader's own last
+        write): they then reflect at least every event up to there that changed this bureau's
+        figures, and only such an event makes the next call compute them again (the communities
+        it touched, ``_figures``). Concurrent callers wait for one computation. The status filter
+        is applied to the cached figures."""
         require_community(actor, CommunityAction.VIEW_DASHBOARD)
         filters = filters or DashboardFilter()
         cache, positions = self.ctx.figures_cache, self.ctx.positions
@@ -324,12 +358,11 @@ class ProgressService:
             key = f"dashboard:{actor.tenant_id}:{as_of.isoformat()}:{filters.kind or ''}:" + (
                 str(filters.school_id or "")
             )
-            position = positions.of("communities")
-            found: list[CommunityFigures] | None = cache.get(key, position)
-            if found is None:
-                found = self._dashboard(actor, as_of, filters)
-                cache.put(key, position, found)
-            figures = list(found)  # callers get a list of their own
+            version, known = positions.version("communities", actor.tenant_id, at_least)
+            served = cache.computed(
+                key, version, lambda: (self._dashboard(actor, as_of, filters), True), made_at=known
+            )
+            figures = list(served.value)  # callers get a list of their own
         if filters.status:
             figures = [f for f in figures if f.status == filters.status]
         return figures
@@ -449,14 +482,15 @@ class ProgressService:
         due = checkpoints[quarter - 1].due
         # The seal keeps the figures as reported for good: they are drawn from the views, so the
         # views must first have applied everything recorded until now, or nothing is sealed.
-        if not self.ctx.wait_for(self.ctx.platform.recorder.max_notification_id() or 0):
+        head = self.ctx.platform.recorder.max_notification_id() or 0
+        if not self.ctx.wait_for(head):
             raise DomainError(
                 "数据尚在更新，请稍后再封存 / The figures are still being brought up to date: "
                 "seal again in a moment"
             )
         own = [
             f
-            for f in self.dashboard(actor, as_of=due)
+            for f in self.dashboard(actor, as_of=due, at_least=head)
             if f.community.tenant_id == actor.tenant_id and f.plan is not None
         ]
         now = self.ctx.clock()

@@ -557,20 +557,24 @@ class ReportService:
             for f in figures
         ]
 
-    def dashboard_version(self, actor: Actor, *, at_least: int = 0) -> int:
-        """What the dashboard's content is computed from: the communities view's position (it
-        moves with every stored event once the view has caught up), at least ``at_least`` (the
-        reader's own last write). A page rendered after the views reached it (``settled``) may
-        be served again until it moves."""
+    def dashboard_version(self, actor: Actor, *, at_least: int = 0) -> tuple[int, int]:
+        """What the dashboard's content is computed from: the tenant's version in the
+        communities view (it moves only with events that change this bureau's figures, school
+        names or settings), and the view's position it is known at, at least ``at_least`` (the
+        reader's own last write). A page rendered after the names have reached that version
+        (``settled``) may be served again until it moves."""
         require_community(actor, CommunityAction.VIEW_DASHBOARD)
         positions = self.ctx.positions
-        return positions.of("communities", at_least) if positions is not None else 0
+        if positions is None:
+            return 0, 0
+        return positions.version("communities", actor.tenant_id, at_least)
 
-    def settled(self, position: int) -> bool:
-        """Whether the names (from the directory view) are as recent as the communities view's
-        ``position``: then a page drawn now may be kept until that position moves."""
+    def settled(self, version: int) -> bool:
+        """Whether the names (from the directory view) are as recent as the tenant's
+        ``version`` (the position of the last event that changed what its dashboard shows, a
+        school's new name included): then a page drawn now may be kept until it moves."""
         positions = self.ctx.positions
-        return positions is not None and positions.of("directory", position) >= position
+        return positions is not None and positions.of("directory", version) >= version
 
     def may_seal(self, actor: Actor) -> bool:
         return community_allowed(actor, CommunityAction.MANAGE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -31,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 
 from domain.progress import Counted as CountedWork
-from infra.views.base import SQLView, as_utc, metadata
+from infra.views.base import Batch, SQLView, _upsert_statement, as_utc, metadata
 from projections.base import plain
 from projections.communities import (
     ActivityRow,
@@ -157,6 +158,27 @@ applications = Table(
     Column("community_id", Uuid, nullable=True),
     Column("reason", Text, nullable=False),
 )
+
+#: Per tenant and per community (ids never collide), the position of the last event that changed
+#: what its dashboards show (``CommunitiesView.changed``): caches are keyed by these, so that
+#: another county's events, sign-ins and profile edits leave them alone (ADR 0005).
+versions = Table(
+    "com_versions",
+    metadata,
+    Column("scope_id", Uuid, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
+
+class _Changes:
+    """What the events of a batch changed, resolved to versions when the batch is written."""
+
+    def __init__(self) -> None:
+        self.position = 0
+        self.communities: set[UUID] = set()
+        self.tenants: set[UUID] = set()
+        self.owned_by: set[UUID] = set()
+        self.schools: set[UUID] = set()
 
 
 def _community(r: Row[Any], partners: list[UUID]) -> CommunityRow:
@@ -284,6 +306,7 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
         contributions,
         seals,
         applications,
+        versions,
     )
 
     # Updates ---------------------------------------------------------------------------------
@@ -493,7 +516,67 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
                 update(applications).where(applications.c.id == application_id).values(**fields)
             )
 
+    def changed(
+        self,
+        position: int,
+        *,
+        communities: Iterable[UUID] = (),
+        tenants: Iterable[UUID] = (),
+        owned_by: Iterable[UUID] = (),
+        schools: Iterable[UUID] = (),
+    ) -> None:
+        # In a batch, collected and written once at its end (``_flush``), after its rows.
+        memo = self._memo()
+        changes = _Changes() if memo is None else memo.setdefault("changes", _Changes())
+        changes.position = max(changes.position, position)
+        changes.communities.update(communities)
+        changes.tenants.update(tenants)
+        changes.owned_by.update(owned_by)
+        changes.schools.update(schools)
+        if memo is None:
+            with self.transaction(commit=True) as s:
+                self._write_versions(s, changes)
+
+    def _flush(self, batch: Batch) -> None:
+        super()._flush(batch)
+        changes = batch.memo.get("changes")
+        if isinstance(changes, _Changes):
+            self._write_versions(batch.session, changes)
+
+    def _write_versions(self, s: Any, changes: _Changes) -> None:
+        """Every community changed, and every tenant that sees one of them, at the batch's last
+        changing position (a version only has to grow when its figures may have changed)."""
+        c, st = communities.c, stints.c
+        scope = set(changes.communities)
+        if changes.owned_by:
+            owned = select(c.id).where(c.tenant_id.in_(changes.owned_by))
+            scope.update(s.execute(owned).scalars())
+        if changes.schools:
+            joined = select(st.community_id).where(st.school_id.in_(changes.schools))
+            scope.update(s.execute(joined.distinct()).scalars())
+        tenants = set(changes.tenants) | set(changes.owned_by)
+        if scope:
+            owners = select(c.tenant_id).where(c.id.in_(scope)).distinct()
+            partners = select(st.school_tenant_id).where(st.community_id.in_(scope)).distinct()
+            tenants.update(s.execute(owners).scalars())
+            tenants.update(s.execute(partners).scalars())
+        rows = [{"scope_id": i, "version": changes.position} for i in sorted(scope | tenants)]
+        if rows:  # sorted: concurrent writers take the row locks in one order
+            s.execute(_upsert_statement(s, versions, ["scope_id"], ["scope_id", "version"]), rows)
+
     # Queries ---------------------------------------------------------------------------------
+    def versions(self, ids: list[UUID]) -> dict[UUID, int]:
+        if not ids:
+            return {}
+        found: dict[UUID, int] = {}
+        with self.transaction(commit=False) as s:
+            for i in range(0, len(ids), 1000):
+                query = select(versions.c.scope_id, versions.c.version).where(
+                    versions.c.scope_id.in_(ids[i : i + 1000])
+                )
+                found.update({k: int(v) for k, v in s.execute(query).all()})
+        return found
+
     def communities(self, tenant_id: UUID) -> list[CommunityRow]:
         self._write_buffered(communities, stints)
         partner = select(stints.c.community_id).where(stints.c.school_tenant_id == tenant_id)

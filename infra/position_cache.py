@@ -57,6 +57,10 @@ class _KeyLocks:
         self._locks: dict[str, tuple[threading.Lock, int]] = {}
         self._mutex = threading.Lock()
 
+    def users(self, key: str) -> int:
+        with self._mutex:
+            return self._locks.get(key, (None, 0))[1]
+
     @contextmanager
     def held(self, key: str) -> Iterator[threading.Lock]:
         with self._mutex:
@@ -97,6 +101,10 @@ class LocalCache:
                 return None
             self._entries.move_to_end(key)
             return entry[1]
+
+    def waiting(self, key: str) -> int:
+        """How many callers in this process are computing ``key`` or waiting for it."""
+        return self._keys.users(key)
 
     def latest(self, key: str) -> tuple[Hashable, Any, int] | None:
         """The value kept for ``key`` whatever its version: version, value, made at."""
@@ -185,6 +193,9 @@ class SharedCache:
         if stored is None or (found is not None and str(found[0]) == stored[0]):
             return found
         return stored[0], self.decode(stored[2]), stored[1]
+
+    def waiting(self, key: str) -> int:
+        return self.local.waiting(key)
 
     def put(self, key: str, position: Hashable, value: Any, made_at: int = 0) -> None:
         self.local.put(key, position, value, made_at)

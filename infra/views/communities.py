@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 
 from domain.progress import Counted as CountedWork
-from infra.views.base import Batch, SQLView, _upsert_statement, as_utc, metadata
+from infra.views.base import Batch, SQLView, _upsert_statement, as_utc, metadata, upsert
 from projections.base import plain
 from projections.communities import (
     ActivityRow,
@@ -366,16 +366,22 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
             )
 
     def add_invitation(self, row: InvitationRow) -> None:
+        # Upserts, here and for seals and applications (written at once, not buffered): a
+        # runner racing another one over the same batch then fails on the tracking row, and
+        # follows it, rather than on this row's key, which would blame the event.
         with self.transaction(commit=True) as s:
-            s.execute(
-                invitations.insert().values(
-                    community_id=row.community_id,
-                    school_id=row.school_id,
-                    community_name=row.community_name,
-                    owner_tenant_id=row.owner_tenant_id,
-                    school_tenant_id=row.school_tenant_id,
-                    joins_on=row.joins_on,
-                )
+            upsert(
+                s,
+                invitations,
+                {
+                    "community_id": row.community_id,
+                    "school_id": row.school_id,
+                    "community_name": row.community_name,
+                    "owner_tenant_id": row.owner_tenant_id,
+                    "school_tenant_id": row.school_tenant_id,
+                    "joins_on": row.joins_on,
+                },
+                ["community_id", "school_id"],
             )
 
     def remove_invitation(self, community_id: UUID, school_id: UUID) -> None:
@@ -482,32 +488,38 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
 
     def add_seal(self, row: SealRow) -> None:
         with self.transaction(commit=True) as s:
-            s.execute(
-                seals.insert().values(
-                    tenant_id=row.tenant_id,
-                    due=row.due,
-                    year=row.year,
-                    quarter=row.quarter,
-                    sealed_at=row.sealed_at,
-                    figures=plain(row.figures),
-                )
+            upsert(
+                s,
+                seals,
+                {
+                    "tenant_id": row.tenant_id,
+                    "due": row.due,
+                    "year": row.year,
+                    "quarter": row.quarter,
+                    "sealed_at": row.sealed_at,
+                    "figures": plain(row.figures),
+                },
+                ["tenant_id", "due"],
             )
 
     def add_application(self, row: ApplicationRow) -> None:
         with self.transaction(commit=True) as s:
-            s.execute(
-                applications.insert().values(
-                    id=row.id,
-                    tenant_id=row.tenant_id,
-                    school_id=row.school_id,
-                    needs=row.needs,
-                    subjects=row.subjects,
-                    status=row.status,
-                    applied_at=row.applied_at,
-                    helper_school_id=row.helper_school_id,
-                    community_id=row.community_id,
-                    reason=row.reason,
-                )
+            upsert(
+                s,
+                applications,
+                {
+                    "id": row.id,
+                    "tenant_id": row.tenant_id,
+                    "school_id": row.school_id,
+                    "needs": row.needs,
+                    "subjects": row.subjects,
+                    "status": row.status,
+                    "applied_at": row.applied_at,
+                    "helper_school_id": row.helper_school_id,
+                    "community_id": row.community_id,
+                    "reason": row.reason,
+                },
+                ["id"],
             )
 
     def update_application(self, application_id: UUID, **fields: Any) -> None:

@@ -31,7 +31,7 @@ import redis
 from domain.progress import CheckpointFigure, Forecast, Progress, TaskFigure
 from infra.position_cache import LocalCache, SharedCache
 from projections.communities import CommunityRow, PlanRow
-from services.progress import Amendment, CommunityFigures
+from services.progress import Amendment, CommunityFigures, OwnerSeals
 
 #: Changes whenever the encoding below changes (or the stored head), so that old values are
 #: never decoded.
@@ -42,8 +42,29 @@ FORMAT = 2
 FIGURE_BYTES = 4_000
 
 
+#: What a school's name, a community with its memberships or a chart's point take, about.
+NAME_BYTES, SCOPE_BYTES, POINT_BYTES, SEALED_BYTES = 200, 1_500, 120, 1_000
+
+
 def weigh_figures(value: object) -> int:
     return FIGURE_BYTES * (len(value) if isinstance(value, list) else 1)
+
+
+def weigh_kept(value: object) -> int:
+    """``community_figures_cache``'s values: a community's figures, its chart (a list of
+    points), a district (a list of communities with their memberships), school names (a dict),
+    a bureau's seals."""
+    if isinstance(value, CommunityFigures):
+        return FIGURE_BYTES
+    if isinstance(value, OwnerSeals):
+        return SEALED_BYTES * max(value.lines, 1)
+    if isinstance(value, dict):
+        return NAME_BYTES * max(len(value), 1)
+    if isinstance(value, list) and value and isinstance(value[0], tuple):
+        return POINT_BYTES * len(value)
+    if isinstance(value, list):
+        return SCOPE_BYTES * max(len(value), 1)
+    return FIGURE_BYTES
 
 
 class InProcessFiguresCache(LocalCache):
@@ -54,10 +75,11 @@ class InProcessFiguresCache(LocalCache):
         super().__init__(max_bytes, weigh_figures)
 
 
-def community_figures_cache(max_bytes: int = 24_000_000) -> LocalCache:
-    """Each community's figures as of a day, by its version: in this process only (a worker
-    that has none computes them all once, then only what changes)."""
-    return LocalCache(max_bytes, weigh_figures)
+def community_figures_cache(max_bytes: int = 32_000_000) -> LocalCache:
+    """Each community's figures and chart as of a day, by its version, and each district's
+    communities and school names, by its members version: in this process only (a worker that
+    has none reads and computes them all once, then only what changes)."""
+    return LocalCache(max_bytes, weigh_kept)
 
 
 class RedisFiguresCache(SharedCache):

@@ -221,10 +221,12 @@ class SharedCache:
         return _computed(self, self.local._keys, self, key, version, compute, made_at, stale_from)
 
     @contextmanager
-    def computing(self, key: str, version: Hashable) -> Iterator[bool]:
-        """Whether this process may compute ``key`` at ``version`` now: a lock key in Redis
-        that expires by itself if its holder dies. Without Redis, yes (it cannot coordinate)."""
-        name, token = f"{self.prefix}lock:{key}:{version}", uuid.uuid4().hex
+    def computing(self, key: str) -> Iterator[bool]:
+        """Whether this process may compute ``key`` now: a lock key in Redis that expires by
+        itself if its holder dies. Without Redis, yes (it cannot coordinate). Per key, not per
+        version: while one worker computes, the others serve the previous value rather than
+        compute a newer version beside it (on a busy district, one computation at a time)."""
+        name, token = f"{self.prefix}lock:{key}", uuid.uuid4().hex
         try:
             got = bool(self.client.set(name, token, nx=True, px=int(self.LOCK_SECONDS * 1000)))
         except redis.RedisError:
@@ -239,9 +241,9 @@ class SharedCache:
                 except redis.RedisError:
                     log.warning("cache %s: lock left to expire", self.prefix, exc_info=True)
 
-    def held_elsewhere(self, key: str, version: Hashable) -> bool:
+    def held_elsewhere(self, key: str) -> bool:
         try:
-            return bool(self.client.exists(f"{self.prefix}lock:{key}:{version}"))
+            return bool(self.client.exists(f"{self.prefix}lock:{key}"))
         except redis.RedisError:
             return False
 
@@ -295,7 +297,7 @@ def _compute_once(
         return Served(value, version)
     deadline = time.monotonic() + SharedCache.LOCK_SECONDS
     while True:
-        with shared.computing(key, version) as ours:
+        with shared.computing(key) as ours:
             if ours or time.monotonic() >= deadline:  # a holder that long gone is not waited for
                 value, keep = compute()
                 if keep:
@@ -305,7 +307,7 @@ def _compute_once(
         previous = _previous(cache, key, stale_from)
         if previous is not None:
             return previous
-        while shared.held_elsewhere(key, version) and time.monotonic() < deadline:
+        while shared.held_elsewhere(key) and time.monotonic() < deadline:
             time.sleep(0.02)
             found = cache.get(key, version)
             if found is not None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import singledispatchmethod
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from domain.activity import Activity
 from domain.assistance import AssistanceApplication
@@ -138,6 +138,13 @@ class ApplicationRow:
     reason: str = ""
 
 
+def members_scope(tenant_id: UUID) -> UUID:
+    """The id of a tenant's *members* version: moved only by what changes which communities it
+    sees, their schools and those schools' names (not by the work recorded in them), so that
+    what is read from those is kept across the events that change figures."""
+    return uuid5(tenant_id, "members")
+
+
 class CommunitiesView(ABC):
     # Updates ---------------------------------------------------------------------------------
     @abstractmethod
@@ -194,11 +201,14 @@ class CommunitiesView(ABC):
         tenants: Iterable[UUID] = (),
         owned_by: Iterable[UUID] = (),
         schools: Iterable[UUID] = (),
+        members: bool = False,
     ) -> None:
         """The event at ``position`` changed what the dashboards show: the versions of these
         communities, of the communities ``owned_by`` these tenants and of those ``schools`` are
         members of, and of every tenant that sees any of them (or is named in ``tenants``),
-        become ``position``, in the transaction that writes the rows."""
+        become ``position``, in the transaction that writes the rows. ``members``: it changed
+        communities, memberships, names or seals too, so those tenants' ``members_scope``
+        moves."""
 
     # Queries (each takes the tenant that is asking, or ids already checked by the service) ----
     @abstractmethod
@@ -320,7 +330,7 @@ class CommunitiesProjection(Projection[CommunitiesView]):
         self.view.add_stint(
             StintRow(e.originator_id, e.core_school_id, e.tenant_id, e.founded_on, None)
         )
-        self.view.changed(self.position, communities=[e.originator_id])
+        self.view.changed(self.position, communities=[e.originator_id], members=True)
 
     @process.register
     def _(self, e: Community.SchoolJoined) -> None:
@@ -328,12 +338,12 @@ class CommunitiesProjection(Projection[CommunitiesView]):
         self.view.add_stint(
             StintRow(e.originator_id, e.school_id, e.school_tenant_id, e.joined_on, None)
         )
-        self.view.changed(self.position, communities=[e.originator_id])
+        self.view.changed(self.position, communities=[e.originator_id], members=True)
 
     @process.register
     def _(self, e: Community.SchoolLeft) -> None:
         self.view.end_stint(e.originator_id, e.school_id, e.left_on)
-        self.view.changed(self.position, communities=[e.originator_id])
+        self.view.changed(self.position, communities=[e.originator_id], members=True)
 
     @process.register
     def _(self, e: Community.CrossRegionInvited) -> None:
@@ -459,30 +469,33 @@ class CommunitiesProjection(Projection[CommunitiesView]):
         self.view.add_seal(
             SealRow(e.tenant_id, e.year, e.quarter, e.due, e.timestamp, list(e.figures))
         )
-        # The seal amends the figures of every community the bureau owns, wherever shown.
-        self.view.changed(self.position, owned_by=[e.tenant_id])
+        # The seal amends the figures of every community the bureau owns, wherever shown; the
+        # members version moves too, as seals are kept with what it keys (rare: quarterly).
+        self.view.changed(self.position, owned_by=[e.tenant_id], members=True)
 
     # Not rows of this view, but what its dashboards show beside them: the bureau's checkpoints
     # and community types, its name, and the names of member schools.
     @process.register
     def _(self, e: TenantSettings.Created) -> None:
-        self.view.changed(self.position, owned_by=[e.tenant_id])
+        self.view.changed(self.position, owned_by=[e.tenant_id], members=True)
 
     @process.register
     def _(self, e: TenantSettings.CommunityTypeSet) -> None:
-        self.view.changed(self.position, owned_by=[e.tenant_id])
+        self.view.changed(self.position, owned_by=[e.tenant_id], members=True)
 
     @process.register
     def _(self, e: TenantSettings.PlanYearSet) -> None:
-        self.view.changed(self.position, owned_by=[e.tenant_id])
+        self.view.changed(self.position, owned_by=[e.tenant_id], members=True)
 
     @process.register
     def _(self, e: Tenant.Renamed) -> None:
-        self.view.changed(self.position, tenants=[e.tenant_id])
+        self.view.changed(self.position, tenants=[e.tenant_id], members=True)
 
     @process.register
     def _(self, e: School.DetailsChanged) -> None:
-        self.view.changed(self.position, tenants=[e.tenant_id], schools=[e.originator_id])
+        self.view.changed(
+            self.position, tenants=[e.tenant_id], schools=[e.originator_id], members=True
+        )
 
     @process.register
     def _(self, e: AssistanceApplication.Applied) -> None:

@@ -31,7 +31,14 @@ from domain.progress import (
 )
 from domain.seal import QuarterSeal
 from domain.settings import Checkpoint, TenantSettings
-from projections.communities import CommunityRow, ContributionRow, PlanRow, SealRow, StintRow
+from projections.communities import (
+    CommunityRow,
+    ContributionRow,
+    PlanRow,
+    SealRow,
+    StintRow,
+    members_scope,
+)
 from services.activities import can_see_details
 from services.actor import Actor, Done
 from services.clock import local_date
@@ -189,6 +196,17 @@ def index_seals(seals: list[SealRow]) -> list[IndexedSeal]:
     return [(seal, {str(f.get("community_id")): f for f in seal.figures}) for seal in seals]
 
 
+@dataclass(frozen=True)
+class OwnerSeals:
+    """A bureau's seals as kept between requests (their figures weigh what their lines do)."""
+
+    indexed: list[IndexedSeal]
+
+    @property
+    def lines(self) -> int:
+        return sum(len(figures) for _, figures in self.indexed)
+
+
 def figures_for(
     ctx: Context,
     community: CommunityRow,
@@ -307,8 +325,7 @@ class ProgressService:
             plans_by[plan.community_id].append(plan)
         counted_by = views.counted(ids, up_to=as_of)
         seals_by_tenant = {
-            owner: index_seals(views.seals(owner))
-            for owner in {s.community.tenant_id for s in scopes}
+            owner: self._seals(owner) for owner in {s.community.tenant_id for s in scopes}
         }
         # Amendments count the records entered after a seal: only those are read row by row.
         sealed_at = [s.sealed_at for seals in seals_by_tenant.values() for s, _ in seals]
@@ -367,15 +384,32 @@ class ProgressService:
             figures = [f for f in figures if f.status == filters.status]
         return figures
 
+    def district(self, tenant_id: UUID) -> list[Scope]:
+        """Every community the tenant owns or shares, with its memberships: kept by the tenant's
+        members version (``ctx.community_figures``), so read again only when communities,
+        memberships or school names change, not with every record."""
+        views, store = self.ctx.communities, self.ctx.community_figures
+
+        def read() -> list[Scope]:
+            rows = views.communities(tenant_id)
+            stints = views.stints([r.id for r in rows])
+            return [Scope(r, stints[r.id]) for r in rows]
+
+        if store is None:
+            return read()
+        version, key = views.version(members_scope(tenant_id)), f"district:{tenant_id}"
+        found: list[Scope] | None = store.get(key, version)
+        if found is None:
+            found = read()
+            store.put(key, version, found)
+        return list(found)
+
     def _dashboard(
         self, actor: Actor, as_of: date, filters: DashboardFilter
     ) -> list[CommunityFigures]:
-        views = self.ctx.communities
-        rows = views.communities(actor.tenant_id)
+        scopes = self.district(actor.tenant_id)
         if filters.kind:
-            rows = [r for r in rows if r.kind == filters.kind]
-        stints = views.stints([r.id for r in rows])
-        scopes = [Scope(r, stints[r.id]) for r in rows]
+            scopes = [s for s in scopes if s.community.kind == filters.kind]
         if filters.school_id:
             scopes = [s for s in scopes if filters.school_id in s.members]
         return self._figures(scopes, actor, as_of)
@@ -444,6 +478,28 @@ class ProgressService:
         return self._histories(visible, as_of)
 
     def _histories(self, scopes: list[Scope], as_of: date) -> dict[UUID, list[tuple[date, float]]]:
+        """The charts, each kept by its community's version as ``_figures`` keeps figures."""
+        store = self.ctx.community_figures
+        if store is None or not scopes:
+            return self._computed_histories(scopes, as_of)
+        versions = self.ctx.communities.versions([s.id for s in scopes])
+        day = as_of.isoformat()
+        found: dict[UUID, list[tuple[date, float]]] = {}
+        for scope in scopes:
+            kept = store.get(f"chart:{scope.id}:{day}", versions.get(scope.id, 0))
+            if kept is not None:
+                found[scope.id] = kept
+        missing = [s for s in scopes if s.id not in found]
+        for community_id, points in self._computed_histories(missing, as_of).items():
+            store.put(f"chart:{community_id}:{day}", versions.get(community_id, 0), points)
+            found[community_id] = points
+        return found
+
+    def _computed_histories(
+        self, scopes: list[Scope], as_of: date
+    ) -> dict[UUID, list[tuple[date, float]]]:
+        if not scopes:
+            return {}
         views = self.ctx.communities
         ids = [s.id for s in scopes]
         plans_by: dict[UUID, list[PlanRow]] = defaultdict(list)
@@ -513,7 +569,20 @@ class ProgressService:
 
     def seals(self, actor: Actor, year: int | None = None) -> list[SealRow]:
         require_community(actor, CommunityAction.VIEW_DASHBOARD)
-        return self.ctx.communities.seals(actor.tenant_id, year)
+        return [s for s, _ in self._seals(actor.tenant_id) if year is None or s.year == year]
+
+    def _seals(self, owner: UUID) -> list[IndexedSeal]:
+        """The bureau's seals, indexed: kept by its members version (a seal moves it), since
+        reading thousands of sealed figures costs more than the rest of a dashboard."""
+        views, store = self.ctx.communities, self.ctx.community_figures
+        if store is None:
+            return index_seals(views.seals(owner))
+        version, key = views.version(members_scope(owner)), f"seals:{owner}"
+        found: OwnerSeals | None = store.get(key, version)
+        if found is None:
+            found = OwnerSeals(index_seals(views.seals(owner)))
+            store.put(key, version, found)
+        return found.indexed
 
 
 def history_points(

@@ -22,7 +22,7 @@ from uuid import UUID
 from domain.activity import recorded_late
 from domain.counting import TASK_KIND_NAMES
 from domain.settings import CommunityType
-from projections.communities import CommunityRow, SealRow, StintRow
+from projections.communities import CommunityRow, SealRow, StintRow, members_scope
 from services.actor import Actor
 from services.communities import Scope, tenant_settings
 from services.context import Context
@@ -476,6 +476,14 @@ class _Names:
     def school(self, school_id: UUID) -> str:
         return self._schools.get(school_id, "—")
 
+    def schools_known(self) -> dict[UUID, str]:
+        return dict(self._schools)
+
+    def known(self, tenant_ids: set[UUID], schools: dict[UUID, str]) -> None:
+        """The school names of these tenants, as read before."""
+        self._tenants |= tenant_ids
+        self._schools.update(schools)
+
     def user(self, tenant_id: UUID, user_id: UUID | None) -> str:
         if user_id is None:
             return "—"
@@ -576,6 +584,27 @@ class ReportService:
         positions = self.ctx.positions
         return positions is not None and positions.of("directory", version) >= version
 
+    def _district_names(
+        self, tenant_id: UUID, names: _Names, stints: dict[UUID, list[StintRow]]
+    ) -> None:
+        """The names of every school in the tenant's communities, kept by its members version
+        once the directory has reached it (a school renamed since is then shown renamed)."""
+        tenants = {s.school_tenant_id for rows in stints.values() for s in rows}
+        store, positions = self.ctx.community_figures, self.ctx.positions
+        if store is None or positions is None:
+            names.schools_of(tenants)
+            return
+        version = self.ctx.communities.version(members_scope(tenant_id))
+        key = f"school-names:{tenant_id}"
+        found: dict[UUID, str] | None = store.get(key, version)
+        if found is None:
+            settled = positions.of("directory", version) >= version
+            names.schools_of(tenants)
+            found = names.schools_known()
+            if settled:
+                store.put(key, version, found)
+        names.known(tenants, found)
+
     def may_seal(self, actor: Actor) -> bool:
         return community_allowed(actor, CommunityAction.MANAGE)
 
@@ -601,10 +630,9 @@ class ReportService:
             as_of=as_of,
             filters=DashboardFilter(kind=filters.kind, school_id=filters.school_id),
         )
-        views = self.ctx.communities
         names = _Names(self.ctx)
-        all_stints = views.stints([f.community.id for f in figures])
-        names.schools_of({s.school_tenant_id for rows in all_stints.values() for s in rows})
+        all_stints = {s.id: s.stints for s in self.progress.district(actor.tenant_id)}
+        self._district_names(actor.tenant_id, names, all_stints)
         school_ids = {s.school_id for rows in all_stints.values() for s in rows}
         text = school_text.strip().casefold()
         if text:

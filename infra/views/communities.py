@@ -44,6 +44,7 @@ from projections.communities import (
     PlanRow,
     SealRow,
     StintRow,
+    members_scope,
 )
 
 _ID = BigInteger().with_variant(Integer(), "sqlite")
@@ -179,6 +180,20 @@ class _Changes:
         self.tenants: set[UUID] = set()
         self.owned_by: set[UUID] = set()
         self.schools: set[UUID] = set()
+
+    def add(
+        self,
+        position: int,
+        communities: Iterable[UUID],
+        tenants: Iterable[UUID],
+        owned_by: Iterable[UUID],
+        schools: Iterable[UUID],
+    ) -> None:
+        self.position = max(self.position, position)
+        self.communities.update(communities)
+        self.tenants.update(tenants)
+        self.owned_by.update(owned_by)
+        self.schools.update(schools)
 
 
 def _community(r: Row[Any], partners: list[UUID]) -> CommunityRow:
@@ -536,28 +551,42 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
         tenants: Iterable[UUID] = (),
         owned_by: Iterable[UUID] = (),
         schools: Iterable[UUID] = (),
+        members: bool = False,
     ) -> None:
         # In a batch, collected and written once at its end (``_flush``), after its rows.
+        what = (list(communities), list(tenants), list(owned_by), list(schools))
         memo = self._memo()
-        changes = _Changes() if memo is None else memo.setdefault("changes", _Changes())
-        changes.position = max(changes.position, position)
-        changes.communities.update(communities)
-        changes.tenants.update(tenants)
-        changes.owned_by.update(owned_by)
-        changes.schools.update(schools)
+        kinds = ("changes", "members") if members else ("changes",)
+        found = [_Changes() if memo is None else memo.setdefault(k, _Changes()) for k in kinds]
+        for changes in found:
+            changes.add(position, *what)
         if memo is None:
             with self.transaction(commit=True) as s:
-                self._write_versions(s, changes)
+                self._write_versions(s, *found)
 
     def _flush(self, batch: Batch) -> None:
         super()._flush(batch)
-        changes = batch.memo.get("changes")
+        changes, members = batch.memo.get("changes"), batch.memo.get("members")
         if isinstance(changes, _Changes):
-            self._write_versions(batch.session, changes)
+            self._write_versions(batch.session, changes, *[members] if members else [])
 
-    def _write_versions(self, s: Any, changes: _Changes) -> None:
+    def _write_versions(self, s: Any, changes: _Changes, members: _Changes | None = None) -> None:
         """Every community changed, and every tenant that sees one of them, at the batch's last
-        changing position (a version only has to grow when its figures may have changed)."""
+        changing position (a version only has to grow when its figures may have changed); and
+        the members version of the tenants whose communities, memberships or names changed."""
+        scope, tenants = self._affected(s, changes)
+        found = dict.fromkeys(scope | tenants, changes.position)
+        if members is not None:
+            _, seeing = self._affected(s, members)
+            found |= {members_scope(t): members.position for t in seeing}
+        # Sorted: concurrent writers take the row locks in one order.
+        rows = [{"scope_id": i, "version": v} for i, v in sorted(found.items())]
+        if rows:
+            s.execute(_upsert_statement(s, versions, ["scope_id"], ["scope_id", "version"]), rows)
+
+    @staticmethod
+    def _affected(s: Any, changes: _Changes) -> tuple[set[UUID], set[UUID]]:
+        """The communities changed, and the tenants that see any of them or were named."""
         c, st = communities.c, stints.c
         scope = set(changes.communities)
         if changes.owned_by:
@@ -572,9 +601,7 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
             partners = select(st.school_tenant_id).where(st.community_id.in_(scope)).distinct()
             tenants.update(s.execute(owners).scalars())
             tenants.update(s.execute(partners).scalars())
-        rows = [{"scope_id": i, "version": changes.position} for i in sorted(scope | tenants)]
-        if rows:  # sorted: concurrent writers take the row locks in one order
-            s.execute(_upsert_statement(s, versions, ["scope_id"], ["scope_id", "version"]), rows)
+        return scope, tenants
 
     # Queries ---------------------------------------------------------------------------------
     def versions(self, ids: list[UUID]) -> dict[UUID, int]:

@@ -21,6 +21,7 @@ from services.actor import Actor
 from services.progress import CommunityFigures, ProgressService
 from tests.web_dashboard.conftest import World
 from tests.web_dashboard.scripted_year import A_Q2, Year, at, history_at, record
+from tests.web_dashboard.test_dashboard_pages import cards
 
 JUNE_30 = date(2025, 6, 30)
 
@@ -219,3 +220,26 @@ def test_eight_concurrent_misses_compute_the_figures_once(
     assert len(results) == 8
     assert all(r == results[0] for r in results)
     assert any(f.percent == A_Q2 for f in results[0])
+
+
+def test_a_member_school_renamed_is_found_by_its_new_name_at_once(
+    world: World, computations: list[int]
+) -> None:
+    runtime, year = world.runtime, world.year
+    officer = world.person("hn-monitor")
+    assert set(cards(officer.text("/dashboard?school_q=南湖"))) == {str(year.b), str(year.c)}
+    assert cards(officer.text("/dashboard?school_q=西湖")) == {}
+    drawn = len(computations)
+    with history_at(runtime, at(date(2025, 7, 9))):
+        runtime.services.organisation.change_school(
+            year.hn.admin,
+            year.fourth_school,
+            name="西湖小学",
+            stage="primary",
+            locality="rural",
+            student_count=500,
+        )
+    runtime.catch_up()
+    assert set(cards(officer.text("/dashboard?school_q=西湖"))) == {str(year.b), str(year.c)}
+    assert cards(officer.text("/dashboard?school_q=南湖")) == {}
+    assert len(computations) == drawn + 2, "the rename moved the bureau's version"

@@ -164,23 +164,35 @@ class SharedCache:
         self.decode = decode
         self.idle_seconds = idle_seconds
 
-    def _read(self, key: str) -> tuple[str, int, bytes] | None:
+    #: Bytes enough for the head ("version made_at\n") of any stored value.
+    HEAD_BYTES = 64
+
+    def _read(self, key: str, wanted: Callable[[str], bool]) -> tuple[str, int, bytes] | None:
+        """The stored version, made-at position and body, the body only if the version is
+        ``wanted`` (the head is read first: values weigh hundreds of kilobytes, and while a key
+        is being computed most readers only need to compare versions)."""
         try:
-            raw: bytes | None = self.client.get(self.prefix + key)  # type: ignore[assignment]
+            name = self.prefix + key
+            raw: bytes | None = self.client.getrange(name, 0, self.HEAD_BYTES)  # type: ignore[assignment]
+            if not raw:
+                return None
+            version, made_at = _head(raw)
+            if not wanted(version):
+                return version, made_at, b""
+            raw = self.client.get(name)  # type: ignore[assignment]
         except redis.RedisError:
             log.warning("cache %s: Redis unavailable; computing", self.prefix, exc_info=True)
             return None
         if raw is None:
             return None
-        head, _, body = raw.partition(b"\n")
-        version, _, made_at = head.decode().partition(" ")
-        return version, int(made_at) if made_at.isdigit() else 0, body
+        version, made_at = _head(raw)
+        return version, made_at, raw.partition(b"\n")[2]
 
     def get(self, key: str, position: Hashable) -> Any | None:
         found = self.local.get(key, position)
         if found is not None:
             return found
-        stored = self._read(key)
+        stored = self._read(key, lambda version: version == str(position))
         if stored is None or stored[0] != str(position):
             return None  # computed at another version: an event has arrived since (or not yet)
         value = self.decode(stored[2])
@@ -189,7 +201,7 @@ class SharedCache:
 
     def latest(self, key: str) -> tuple[Hashable, Any, int] | None:
         found = self.local.latest(key)
-        stored = self._read(key)
+        stored = self._read(key, lambda version: found is None or version != str(found[0]))
         if stored is None or (found is not None and str(found[0]) == stored[0]):
             return found
         return stored[0], self.decode(stored[2]), stored[1]
@@ -246,6 +258,12 @@ class SharedCache:
             return bool(self.client.exists(f"{self.prefix}lock:{key}"))
         except redis.RedisError:
             return False
+
+
+def _head(raw: bytes) -> tuple[str, int]:
+    head = raw.partition(b"\n")[0].decode()
+    version, _, made_at = head.partition(" ")
+    return version, int(made_at) if made_at.isdigit() else 0
 
 
 def _computed(

@@ -9,6 +9,9 @@ missed: the web session carries the position of the user's last write (``web.cur
 and a remembered position below it is read again at once. Runners in this process (the embedded
 default) report each batch they commit, so there nothing waits for a re-read; with Redis, runners
 anywhere publish theirs (``PositionBroadcast``), so a worker usually knows before it would read.
+
+A view may also keep versions of parts of itself (the communities view: per tenant, ADR 0005);
+``version`` reads one again only once this process knows the view has moved.
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ class Runtime:
     redis: redis.Redis | None = None
     positions: ViewPositions | None = None
     broadcast: PositionBroadcast | None = None
-    #: Rendered page parts keyed by query and view position (``infra.position_cache``).
+    #: Rendered page parts keyed by query and version (``infra.position_cache``).
     pages: LocalCache | SharedCache = field(default_factory=lambda: page_cache(None))
     #: Writes through the JSON API, per user (``web.api.base``).
     api_write_limiter: RateLimiter = field(default_factory=lambda: InMemoryRateLimiter(120, 60))

@@ -87,8 +87,9 @@ class Context:
     #: The bureau dashboard's figures, keyed by query and the tenant's version in the
     #: communities view (ADR 0005).
     figures_cache: PositionCache | None = None
-    #: Each community's figures as of a day, keyed by the community's version: a dashboard
-    #: computes again only the communities that changed.
+    #: Each community's figures and chart as of a day, by the community's version (a dashboard
+    #: computes again only the communities that changed); each district's communities, school
+    #: names and seals, by the tenant's members version (in process only).
     community_figures: PositionCache | None = None
     #: The views' positions (read before anything cached by them is computed).
     positions: Positions | None = None

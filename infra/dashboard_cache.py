@@ -3,7 +3,7 @@
 Computing the figures of every community (2,500 in a large district) reads tens of thousands of
 contributions and takes seconds; they change only when an event of that district arrives. So a
 value is stored with the tenant's version in the communities view (the position of the last event
-that changed its figures, ADR 0005) and served only while that is still the version
+that changed its figures, ADR 0008) and served only while that is still the version
 (``services.context.PositionCache``): one entry per query (tenant, as-of date, filters). No expiry
 decides correctness; Redis keys expire after a day only so that queries nobody repeats go away.
 
@@ -38,7 +38,7 @@ from services.progress import Amendment, CommunityFigures, OwnerSeals
 FORMAT = 2
 
 #: What one community's figures take in memory, about (an estimate, checked by the RSS the
-#: benchmark prints: ADR 0005).
+#: benchmark prints: ADR 0008).
 FIGURE_BYTES = 4_000
 
 

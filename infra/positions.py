@@ -10,7 +10,7 @@ and a remembered position below it is read again at once. Runners in this proces
 default) report each batch they commit, so there nothing waits for a re-read; with Redis, runners
 anywhere publish theirs (``PositionBroadcast``), so a worker usually knows before it would read.
 
-A view may also keep versions of parts of itself (the communities view: per tenant, ADR 0005);
+A view may also keep versions of parts of itself (the communities view: per tenant, ADR 0008);
 ``version`` reads one again only once this process knows the view has moved.
 """
 

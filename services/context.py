@@ -85,7 +85,7 @@ class Context:
     blobs: BlobStore
     clock: Clock = utc_now
     #: The bureau dashboard's figures, keyed by query and the tenant's version in the
-    #: communities view (ADR 0005).
+    #: communities view (ADR 0008).
     figures_cache: PositionCache | None = None
     #: Each community's figures and chart as of a day, by the community's version (a dashboard
     #: computes again only the communities that changed); each district's communities, school

@@ -2,7 +2,7 @@
 
 Every figure is computed from the counted contributions (``domain.progress``); nothing is stored but
 the sealed quarters, which keep the figures as they were reported. Computed figures are kept per
-community and per dashboard by the versions the communities view keeps (ADR 0005).
+community and per dashboard by the versions the communities view keeps (ADR 0008).
 """
 
 from __future__ import annotations

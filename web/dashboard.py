@@ -2,7 +2,7 @@
 
 Each view parses the query, makes one call to ``services.reports`` and renders; the figures, names and
 the 民生实事 table all come from there. Charts are inline SVG drawn here from the service's points. The
-dashboard is kept as drawn until the tenant's version moves (``docs/adr/0005-dashboard-by-tenant-version.md``).
+dashboard is kept as drawn until the tenant's version moves (``docs/adr/0008-dashboard-by-tenant-version.md``).
 """
 
 from __future__ import annotations

@@ -162,7 +162,7 @@ applications = Table(
 
 #: Per tenant and per community (ids never collide), the position of the last event that changed
 #: what its dashboards show (``CommunitiesView.changed``): caches are keyed by these, so that
-#: another county's events, sign-ins and profile edits leave them alone (ADR 0005).
+#: another county's events, sign-ins and profile edits leave them alone (ADR 0008).
 versions = Table(
     "com_versions",
     metadata,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
-from domain.assessment import ClassScores, Lines, Scores, UnifiedTest, class_scores_id
+from domain.assessment import ClassScores, GradeTargets, Lines, Scores, UnifiedTest, class_scores_id
 from domain.assessment_settings import AssessmentSettings, assessment_settings_id
 from domain.community import Community
 from domain.fields import CLASS_NAME, GRADE
@@ -109,6 +109,20 @@ class AssessmentService:
             raise Forbidden("只有教育局管理员可以修改 / Only the bureau's admin may change this")
         settings = self.settings(actor.tenant_id)
         settings.set_min_group(min_group, actor_id=actor.user_id, occurred_at=self.ctx.clock())
+        return Done(settings.id, self.ctx.platform.save_all(settings))
+
+    def set_targets(self, actor: Actor, school_id: UUID, grade: int, targets: GradeTargets) -> Done:
+        """A school's targets for a grade: set by the bureau, or by the school's own admin."""
+        try:
+            self.ctx.platform.get_in_tenant(School, school_id, actor.tenant_id)
+        except NotFound as exc:
+            raise NotFound("学校不存在 / No such school") from exc
+        if not (actor.has(Role.BUREAU_ADMIN) or may_keep_roster(actor, school_id)):
+            raise Forbidden("无权设置目标 / Not allowed to set the targets")
+        settings = self.settings(actor.tenant_id)
+        settings.set_targets(
+            school_id, grade, targets, actor_id=actor.user_id, occurred_at=self.ctx.clock()
+        )
         return Done(settings.id, self.ctx.platform.save_all(settings))
 
     # Tests ---------------------------------------------------------------------------------

@@ -3,12 +3,14 @@ outside the log, uploads all or nothing, figures and their privacy, erasure, the
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from uuid import UUID
 
 import pytest
 
+from domain.assessment import GradeTargets
 from infra.wiring import Runtime
 from services.assessment_figures import AssessmentFigures
 from services.errors import DomainError, Forbidden, NotFound
@@ -274,3 +276,36 @@ def test_the_gap_to_the_core_school_narrows_test_after_test(runtime: Runtime, wo
     narrowed = round(steps[0].gap - steps[1].gap, 2)
     assert steps[1].narrowed == narrowed > 0
     assert steps[1].message.startswith(f"差距缩小了{narrowed:.1f}分")
+
+
+def test_a_workbook_uploads_and_a_schools_own_targets_replace_the_defaults(
+    runtime: Runtime, world: World
+) -> None:
+    from openpyxl import Workbook
+
+    test_id = world.define(runtime)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["学号", "姓名", "成绩", "缺考"])
+    for (number, name), score in zip(world.member_class, MEMBER_SCORES, strict=True):
+        sheet.append([number, name, score, ""])
+    out = io.BytesIO()
+    book.save(out)
+    assessment = runtime.services.assessment
+    result = assessment.upload_scores(
+        world.member_admin, test_id, class_name="1班", filename="成绩.xlsx", data=out.getvalue()
+    )
+    assert result.ok, result.errors
+    assessment.set_targets(
+        world.member_admin, world.hn.other_school_id, 5, GradeTargets(0.5, 0.1, 0.2, 60)
+    )
+    with pytest.raises(Forbidden):
+        assessment.set_targets(
+            world.member_admin, world.hn.school_id, 5, GradeTargets(0.5, 0.1, 0.2, 60)
+        )
+    runtime.catch_up()
+    figures = AssessmentFigures(assessment).test_figures(world.hn.monitor, test_id)
+    (member,) = figures.schools
+    assert member.total.targets == GradeTargets(0.5, 0.1, 0.2, 60)
+    assert member.total.met == [True, True, True, True]  # 62.5%, 25%, 12.5%, 64.25

@@ -127,16 +127,9 @@ class AssessmentService:
 
     # Tests ---------------------------------------------------------------------------------
 
-    def define_test(
-        self,
-        actor: Actor,
-        community_id: UUID,
-        *,
-        subject: str,
-        grade: int,
-        held_on: date,
-        lines: Lines,
-    ) -> Done:
+    def organiser_of(self, actor: Actor, community_id: UUID) -> Community:
+        """The community, if the actor may set its tests (asked first: a form's mistakes are
+        not told to someone who may not even know the community)."""
         try:
             community: Community = self.ctx.platform.get_in_tenant(
                 Community, community_id, actor.tenant_id
@@ -147,6 +140,19 @@ class AssessmentService:
             actor, owner_tenant_id=community.tenant_id, core_school_id=community.core_school_id
         ):
             raise Forbidden("只有核心校或教育局可以组织统测 / Only the core school or the bureau")
+        return community
+
+    def define_test(
+        self,
+        actor: Actor,
+        community_id: UUID,
+        *,
+        subject: str,
+        grade: int,
+        held_on: date,
+        lines: Lines,
+    ) -> Done:
+        community = self.organiser_of(actor, community_id)
         test = UnifiedTest.define(
             tenant_id=community.tenant_id,
             community_id=community.id,

@@ -122,7 +122,9 @@ class AssessmentFigures:
                     name=self._school_name(actor, school_id),
                     core=school_id == row.core_school_id,
                     total=shown("全校 / School", school_tally, whole_school, targets),
-                    classes=class_lines,
+                    # Class by class only inside the school: outside, a class of a small
+                    # school is near enough to a list of its students.
+                    classes=class_lines if actor.school_id == school_id else [],
                 )
             )
         core = next((s for s in schools if s.core), None)

@@ -1,0 +1,165 @@
+"""What the joint-assessment pages show, each as one read: the tests list with what the reader may
+define, a test's statistics with the reader's own uploads, and a school's roster.
+
+Everything here is read through ``AssessmentService`` and ``AssessmentFigures``, so a page gets
+only what privacy by projection lets its reader see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from uuid import UUID
+
+from projections.assessment import TestRow, UploadRow
+from projections.communities import CommunityRow
+from projections.directory import ClassRow
+from services.actor import Actor
+from services.assessment import AssessmentService
+from services.assessment_figures import AssessmentFigures, GapStep, Shown, TestFigures
+from services.errors import NotFound
+from services.policy import may_define_test, may_keep_roster, may_read_scores, may_upload_scores
+from services.roster_store import Student
+
+
+@dataclass(frozen=True)
+class TestEntry:
+    test: TestRow
+    community_name: str
+    community: Shown
+
+
+@dataclass(frozen=True)
+class TestsPage:
+    tests: list[TestEntry]
+    #: The communities in which the reader may define a unified test.
+    definable: list[CommunityRow]
+    today: date
+
+
+@dataclass(frozen=True)
+class TestPage:
+    figures: TestFigures
+    community_name: str
+    #: Each member school's gap step at this test (its gap and how it moved since the last test).
+    gaps: dict[UUID, GapStep]
+    #: The classes of the test's grade the reader's school may upload for (empty for outsiders).
+    upload_classes: list[str]
+    #: The reader's school's uploads for this test, with version and time.
+    uploads: list[UploadRow]
+    #: Class names whose named sheet the reader may open.
+    readable: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class RosterClass:
+    grade: int
+    name: str
+    students: int
+
+
+@dataclass(frozen=True)
+class RosterPage:
+    school_id: UUID
+    school_name: str
+    classes: list[RosterClass]
+    students: list[Student]
+    grade: int | None
+    class_name: str | None
+
+
+class AssessmentPages:
+    def __init__(self, service: AssessmentService) -> None:
+        self.service = service
+        self.figures = AssessmentFigures(service)
+
+    def tests_page(self, actor: Actor, today: date) -> TestsPage:
+        ctx = self.service.ctx
+        names: dict[UUID, str] = {}
+        entries = []
+        for test in self.service.tests(actor):
+            if test.community_id not in names:
+                row = ctx.communities.community(test.community_id)
+                names[test.community_id] = row.name if row else "—"
+            shown = self.figures.test_figures(actor, test.id).community
+            entries.append(TestEntry(test, names[test.community_id], shown))
+        entries.sort(key=lambda e: (e.test.held_on, e.test.subject), reverse=True)
+        definable = [
+            c
+            for c in ctx.communities.communities(actor.tenant_id)
+            if may_define_test(actor, owner_tenant_id=c.tenant_id, core_school_id=c.core_school_id)
+        ]
+        return TestsPage(entries, definable, today)
+
+    def test_page(self, actor: Actor, test_id: UUID) -> TestPage:
+        figures = self.figures.test_figures(actor, test_id)
+        row = self.service.ctx.communities.community(figures.test.community_id)
+        gaps: dict[UUID, GapStep] = {}
+        for school in figures.schools:
+            if school.core:
+                continue
+            steps = self.figures.gap_steps(actor, test_id, school.school_id)
+            step = next((s for s in steps if s.test.id == test_id), None)
+            if step is not None:
+                gaps[school.school_id] = step
+        school_id = actor.school_id
+        upload_classes: list[str] = []
+        uploads: list[UploadRow] = []
+        readable: set[str] = set()
+        if school_id is not None and may_upload_scores(actor, school_id):
+            if self._in_test(actor, test_id):
+                upload_classes = sorted(
+                    c.name
+                    for c in self.service.ctx.directory.classes(actor.tenant_id, school_id)
+                    if c.grade == figures.test.grade
+                )
+            uploads = self.service.view.uploads(test_id, school_id)
+            readable = {
+                u.class_name
+                for u in uploads
+                if may_read_scores(actor, school_id=school_id, uploaded_by=u.uploaded_by)
+            }
+        return TestPage(
+            figures=figures,
+            community_name=row.name if row else "—",
+            gaps=gaps,
+            upload_classes=upload_classes,
+            uploads=uploads,
+            readable=readable,
+        )
+
+    def _in_test(self, actor: Actor, test_id: UUID) -> bool:
+        test, community = self.service._test(actor, test_id)
+        return actor.school_id is not None and community.is_member_on(actor.school_id, test.held_on)
+
+    def roster_page(
+        self, actor: Actor, school_id: UUID, grade: int | None, class_name: str | None
+    ) -> RosterPage:
+        if not may_keep_roster(actor, school_id):
+            raise NotFound("学校不存在 / No such school")
+        ctx = self.service.ctx
+        school = ctx.directory.school(actor.tenant_id, school_id)
+        if school is None:
+            raise NotFound("学校不存在 / No such school")
+        everyone = self.service.students(actor, school_id)
+        counts: dict[tuple[int, str], int] = {}
+        for student in everyone:
+            counts[(student.grade, student.class_name)] = (
+                counts.get((student.grade, student.class_name), 0) + 1
+            )
+        classes = [
+            RosterClass(c.grade, c.name, counts.get((c.grade, c.name), 0))
+            for c in sorted(ctx.directory.classes(actor.tenant_id, school_id), key=_class_order)
+        ]
+        shown = [
+            s
+            for s in everyone
+            if (grade is None or s.grade == grade)
+            and (class_name is None or s.class_name == class_name)
+        ]
+        shown.sort(key=lambda s: (s.grade, s.class_name, s.number))
+        return RosterPage(school_id, school.name, classes, shown, grade, class_name)
+
+
+def _class_order(row: ClassRow) -> tuple[int, str]:
+    return (row.grade, row.name)

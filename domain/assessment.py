@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -156,6 +157,9 @@ class ClassScores(TenantAggregate):
         grade: int
         class_name: str
         scores: Scores
+        #: Individual scores, even under pseudonymous keys, stay out of every shared read model
+        #: (the bureau's audit log, the school feed): only the assessment view keeps them.
+        PRIVATE_FIELDS: ClassVar[frozenset[str]] = frozenset({"scores"})
 
     @event(Uploaded)
     def __init__(
@@ -203,6 +207,7 @@ class ClassScores(TenantAggregate):
 
     class Replaced(TenantAggregate.Event):
         scores: Scores
+        PRIVATE_FIELDS: ClassVar[frozenset[str]] = frozenset({"scores"})
 
     @event(Replaced)
     def _replace(self, scores: Scores, *, actor_id: UUID | None, occurred_at: datetime) -> None:

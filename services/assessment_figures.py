@@ -98,6 +98,7 @@ class AssessmentFigures:
                 return Shown(label, tally.figures(), targets)
             return Shown(label, None, targets)
 
+        names = self.service.ctx.directory.school_names(actor.tenant_id)
         schools: list[SchoolFigures] = []
         everyone = Tally()
         for school_id, classes in by_school.items():
@@ -119,7 +120,7 @@ class AssessmentFigures:
             schools.append(
                 SchoolFigures(
                     school_id=school_id,
-                    name=self._school_name(actor, school_id),
+                    name=names.get(school_id, "—"),
                     core=school_id == row.core_school_id,
                     total=shown("全校 / School", school_tally, whole_school, targets),
                     # Class by class only inside the school: outside, a class of a small
@@ -149,23 +150,38 @@ class AssessmentFigures:
 
     def gap_steps(self, actor: Actor, test_id: UUID, school_id: UUID) -> list[GapStep]:
         """A member school's gap to the core school, test after test of its community."""
-        _, community = self.service._test(actor, test_id)
-        steps: list[GapStep] = []
-        previous: float | None = None
-        for row in self.service.view.tests([community.id]):
-            figures = self.test_figures(actor, row.id)
-            mine = next((s for s in figures.schools if s.school_id == school_id), None)
-            gap = mine.gap if mine else None
-            narrowed = (
-                round(previous - gap, 2) if previous is not None and gap is not None else None
-            )
-            steps.append(GapStep(row, gap, narrowed))
-            previous = gap if gap is not None else previous
-        return steps
+        return self.all_gap_steps(actor, test_id).get(school_id, [])
 
-    def _school_name(self, actor: Actor, school_id: UUID) -> str:
-        found = self.service.ctx.directory.school(actor.tenant_id, school_id)
-        return found.name if found else "—"
+    def all_gap_steps(
+        self, actor: Actor, test_id: UUID, shown: TestFigures | None = None
+    ) -> dict[UUID, list[GapStep]]:
+        """Every school's gap steps, each test's figures computed once (a district's test has
+        hundreds of schools); ``shown``: this test's figures, when the caller has them."""
+        _, community = self.service._test(actor, test_id)
+        rows = self.service.view.tests([community.id])
+        gaps_by_test = []
+        schools: set[UUID] = set()
+        for row in rows:
+            if shown is not None and row.id == shown.test.id:
+                figures = shown
+            else:
+                figures = self.test_figures(actor, row.id)
+            gaps = {s.school_id: s.gap for s in figures.schools}
+            schools |= set(gaps)
+            gaps_by_test.append((row, gaps))
+        found: dict[UUID, list[GapStep]] = {}
+        for school_id in schools:
+            steps: list[GapStep] = []
+            previous: float | None = None
+            for row, gaps in gaps_by_test:
+                gap = gaps.get(school_id)
+                narrowed = (
+                    round(previous - gap, 2) if previous is not None and gap is not None else None
+                )
+                steps.append(GapStep(row, gap, narrowed))
+                previous = gap if gap is not None else previous
+            found[school_id] = steps
+        return found
 
 
 def _gap(core_average: float | None, figures: Figures | None) -> float | None:

@@ -95,19 +95,20 @@ class AssessmentPages:
         figures = self.figures.test_figures(actor, test_id)
         row = self.service.ctx.communities.community(figures.test.community_id)
         gaps: dict[UUID, GapStep] = {}
+        every = self.figures.all_gap_steps(actor, test_id, figures)
         for school in figures.schools:
             if school.core:
                 continue
-            steps = self.figures.gap_steps(actor, test_id, school.school_id)
-            step = next((s for s in steps if s.test.id == test_id), None)
+            step = next((s for s in every.get(school.school_id, []) if s.test.id == test_id), None)
             if step is not None:
                 gaps[school.school_id] = step
         school_id = actor.school_id
+        in_test = school_id is not None and school_id in {s.school_id for s in figures.schools}
         upload_classes: list[str] = []
         uploads: list[UploadRow] = []
         readable: set[str] = set()
         if school_id is not None and may_upload_scores(actor, school_id):
-            if self._in_test(actor, test_id):
+            if in_test or self._in_test(actor, test_id):
                 upload_classes = sorted(
                     c.name
                     for c in self.service.ctx.directory.classes(actor.tenant_id, school_id)

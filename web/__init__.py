@@ -89,6 +89,7 @@ def _register_areas(app: Flask) -> None:
         "web.dashboard",
         "web.mentoring",
         "web.assessment",
+        "web.bundled",
         "web.api",
     ):
         try:

@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 from uuid import UUID
 
+import openpyxl
 import pytest
 from flask import Flask
 
@@ -221,3 +222,50 @@ def test_the_roster_page_imports_a_class_and_erasing_a_name_keeps_the_statistics
     )
     assert response.status_code == 422
     assert "重复" in response.get_data(as_text=True)
+
+
+def test_the_bureau_ranks_the_communities_drills_down_exports_and_seals_the_year(
+    site: Site,
+) -> None:
+    world = site.world
+    core = site.browser("hn-sadmin")
+    member = site.browser("hn-sadmin2")
+    for subject, day, scores in (
+        ("语文", "2025-06-20", MEMBER_FIRST),
+        ("数学", "2025-11-20", MEMBER_SECOND),
+    ):
+        test_id = define(site, core, subject, day)
+        assert site.upload(core, test_id, score_file(world.core_class, CORE)).startswith("200")
+        assert site.upload(member, test_id, score_file(world.member_class, scores)).startswith(
+            "200"
+        )
+    monitor = site.browser("hn-monitor")
+    query = "?year=2025&as_of=2025-12-31"
+    page = monitor.text(f"/assessment/bundled{query}")
+    assert "狮岭—博达教共体" in page
+    assert "优秀" in page
+    assert "封存2025年度结果" not in page  # the monitor reads; the bureau's admin seals
+    detail = monitor.text(f"/assessment/bundled/communities/{world.community_id}{query}")
+    assert "差距14.32分" in detail
+    assert "差距9.07分" in detail
+    export = monitor.get(f"/assessment/bundled/export.xlsx{query}")
+    assert export.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(export.get_data()))
+    assert book.active is not None
+    assert book.active.cell(4, 2).value == "狮岭—博达教共体"
+    assert site.browser("hn-teacher").get(f"/assessment/bundled{query}").status_code == 403
+
+    admin = site.browser("hn-admin")
+    refused = admin.post(
+        "/assessment/bundled/formula",
+        {"completion": "0", "narrowing": "0", "targets": "0", "excellent_percent": "30"},
+    )
+    assert refused.status_code == 422
+    sealed = admin.post(
+        "/assessment/bundled/seal", {"year": "2025", "as_of": "2025-12-31"}, follow_redirects=True
+    )
+    assert sealed.status_code == 200
+    assert "已于" in sealed.get_data(as_text=True)
+    again = admin.post("/assessment/bundled/seal", {"year": "2025", "as_of": "2025-12-31"})
+    assert again.status_code == 422
+    assert "已封存" in again.get_data(as_text=True)

@@ -9,6 +9,7 @@ from infra.demo_assessment import CLASS_SIZE, CLASSES, generated_class
 from infra.wiring import Runtime
 from services.actor import Actor
 from services.assessment_figures import AssessmentFigures
+from services.bundled_evaluation import BundledEvaluation
 from services.people import actor_of
 
 
@@ -52,6 +53,14 @@ def test_the_demo_has_two_grade_five_tests_and_bodas_gap_narrows_on_the_second(
     sheet = assessment.class_sheet(teacher, tests[1].id, boda, "1班")
     roster = generated_class("BD", "1班")
     assert [line.name for line in sheet.lines] == [name for _, name in roster]
+
+    # The bundled ranking of the demo's three communities, as of the year's end.
+    evaluation = BundledEvaluation(assessment, runtime.services.progress)
+    rating = evaluation.rating(monitor, year=tests[0].held_on.year, as_of=tests[1].held_on)
+    assert len(rating.ranking) == 3
+    assert sum(r.excellent for r in rating.ranking) == 1  # 30% of 3, rounded up
+    fusion = next(r for r in rating.ranking if r.components.name == "狮岭—博达城乡教共体")
+    assert fusion.components.narrowing == steps[1].narrowed
 
     states = b"".join(
         n.state for n in runtime.platform.recorder.select_notifications(start=None, limit=1_000_000)

@@ -111,14 +111,18 @@ class AssessmentService:
         settings.set_min_group(min_group, actor_id=actor.user_id, occurred_at=self.ctx.clock())
         return Done(settings.id, self.ctx.platform.save_all(settings))
 
-    def set_targets(self, actor: Actor, school_id: UUID, grade: int, targets: GradeTargets) -> Done:
-        """A school's targets for a grade: set by the bureau, or by the school's own admin."""
+    def check_target_setter(self, actor: Actor, school_id: UUID) -> None:
+        """Asked first: a form's mistakes are not told to someone who may not set them."""
         try:
             self.ctx.platform.get_in_tenant(School, school_id, actor.tenant_id)
         except NotFound as exc:
             raise NotFound("学校不存在 / No such school") from exc
         if not (actor.has(Role.BUREAU_ADMIN) or may_keep_roster(actor, school_id)):
             raise Forbidden("无权设置目标 / Not allowed to set the targets")
+
+    def set_targets(self, actor: Actor, school_id: UUID, grade: int, targets: GradeTargets) -> Done:
+        """A school's targets for a grade: set by the bureau, or by the school's own admin."""
+        self.check_target_setter(actor, school_id)
         settings = self.settings(actor.tenant_id)
         settings.set_targets(
             school_id, grade, targets, actor_id=actor.user_id, occurred_at=self.ctx.clock()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
+from domain.roles import Role
 from projections.assessment import TestRow, UploadRow
 from projections.communities import CommunityRow
 from projections.directory import ClassRow
@@ -35,6 +36,8 @@ class TestsPage:
     #: The communities in which the reader may define a unified test.
     definable: list[CommunityRow]
     today: date
+    #: The tenant's smallest group shown as a figure.
+    min_group: int = 5
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class TestPage:
     uploads: list[UploadRow]
     #: Class names whose named sheet the reader may open.
     readable: set[str] = field(default_factory=set)
+    #: Schools whose targets for the test's grade the reader may set.
+    target_setters: set[UUID] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,8 @@ class AssessmentPages:
             for c in ctx.communities.communities(actor.tenant_id)
             if may_define_test(actor, owner_tenant_id=c.tenant_id, core_school_id=c.core_school_id)
         ]
-        return TestsPage(entries, definable, today)
+        min_group = self.service.settings(actor.tenant_id).min_group
+        return TestsPage(entries, definable, today, min_group)
 
     def test_page(self, actor: Actor, test_id: UUID) -> TestPage:
         figures = self.figures.test_figures(actor, test_id)
@@ -120,8 +126,15 @@ class AssessmentPages:
                 for u in uploads
                 if may_read_scores(actor, school_id=school_id, uploaded_by=u.uploaded_by)
             }
+        target_setters = {
+            s.school_id
+            for s in figures.schools
+            if (actor.has(Role.BUREAU_ADMIN) and actor.tenant_id == figures.test.tenant_id)
+            or may_keep_roster(actor, s.school_id)
+        }
         return TestPage(
             figures=figures,
+            target_setters=target_setters,
             community_name=row.name if row else "—",
             gaps=gaps,
             upload_classes=upload_classes,

@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from werkzeug.datastructures import MultiDict
 
-from domain.assessment import Lines
+from domain.assessment import GradeTargets, Lines
 from domain.user import SUBJECTS
 from services.assessment_pages import AssessmentPages
 from services.errors import DomainError
@@ -218,3 +218,43 @@ def erase(school_id: str) -> ResponseReturnValue:
         "ok",
     )
     return redirect(url_for(".roster", school_id=sid))
+
+
+# Settings: a school's targets for a grade, the bureau's smallest group ---------------------------
+
+
+@bp.post("/schools/<school_id>/targets")
+def targets(school_id: str) -> ResponseReturnValue:
+    """A school's targets for a grade, set from a test's page (rates typed as percentages)."""
+    sid, form = parse_id(school_id), request.form
+    services().assessment.check_target_setter(actor(), sid)
+    back = parse_id(form.get("test_id", ""))
+    try:
+        chosen = GradeTargets(
+            pass_rate=_number(form, "pass_rate", "合格率目标 / pass-rate target") / 100,
+            excellence_rate=_number(form, "excellence_rate", "优秀率目标 / excellence target")
+            / 100,
+            low_rate=_number(form, "low_rate", "低分率目标 / low-score target") / 100,
+            average=_number(form, "average", "平均分目标 / average target"),
+        )
+        done = services().assessment.set_targets(actor(), sid, _grade(form.get("grade")), chosen)
+    except DomainError as exc:
+        return _test_page(back, 422, errors=[bilingual(exc)], form=form)
+    settle(done.position)
+    flash(bilingual("目标已保存 / The targets are saved"), "ok")
+    return redirect(url_for(".test", test_id=back) + "#schools")
+
+
+@bp.post("/settings/min-group")
+def min_group() -> ResponseReturnValue:
+    form = request.form
+    try:
+        text = form.get("min_group", "").strip()
+        if not text.isdigit():
+            raise DomainError("最少人数应为整数 / The smallest group is a whole number")
+        done = services().assessment.set_min_group(actor(), int(text))
+    except DomainError as exc:
+        return _index(422, errors=[bilingual(exc)], form=form, failed="min_group")
+    settle(done.position)
+    flash(bilingual("已保存 / Saved"), "ok")
+    return redirect(url_for(".index"))

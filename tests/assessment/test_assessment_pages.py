@@ -269,3 +269,40 @@ def test_the_bureau_ranks_the_communities_drills_down_exports_and_seals_the_year
     again = admin.post("/assessment/bundled/seal", {"year": "2025", "as_of": "2025-12-31"})
     assert again.status_code == 422
     assert "已封存" in again.get_data(as_text=True)
+
+
+def test_a_school_sets_its_targets_and_the_bureau_raises_the_smallest_group(site: Site) -> None:
+    world = site.world
+    core = site.browser("hn-sadmin")
+    member = site.browser("hn-sadmin2")
+    test_id = define(site, core, "语文", "2025-06-20")
+    assert site.upload(member, test_id, score_file(world.member_class, MEMBER_FIRST)).startswith(
+        "200"
+    )
+    targets = f"/assessment/schools/{world.hn.other_school_id}/targets"
+    wanted = {
+        "test_id": str(test_id),
+        "grade": "5",
+        "pass_rate": "80",
+        "excellence_rate": "30",
+        "low_rate": "5",
+        "average": "72.5",
+    }
+    refused = member.post(targets, {**wanted, "average": "七十"})
+    assert refused.status_code == 422
+    assert "平均分目标应为数字" in refused.get_data(as_text=True)
+    # Another school's admin may not set them (the core school sees the form only for itself).
+    assert core.post(targets, wanted).status_code == 403
+    saved = member.post(targets, wanted, follow_redirects=True)
+    assert saved.status_code == 200
+    assert "目标：平均分72.5，合格率80.0%，优秀率30.0%，低分率5.0%" in saved.get_data(as_text=True)
+
+    monitor = site.browser("hn-monitor")
+    assert 'class="suppressed"' not in monitor.text(f"/assessment/tests/{test_id}")
+    admin = site.browser("hn-admin")
+    assert admin.post("/assessment/settings/min-group", {"min_group": "0"}).status_code == 422
+    assert admin.post("/assessment/settings/min-group", {"min_group": "9"}).status_code == 302
+    page = monitor.text(f"/assessment/tests/{test_id}")
+    assert 'class="suppressed"' in page  # 8 sat the test
+    assert "少于9人参考" in page
+    assert monitor.post("/assessment/settings/min-group", {"min_group": "3"}).status_code == 403

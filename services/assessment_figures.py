@@ -16,6 +16,7 @@ from domain.assessment import Figures, GradeTargets, Tally
 from projections.assessment import TestRow
 from services.actor import Actor
 from services.assessment import AssessmentService
+from services.errors import NotFound
 from services.policy import may_read_scores
 
 TOO_FEW = "人数过少 / Too few students"
@@ -83,7 +84,9 @@ class AssessmentFigures:
         test, _ = self.service._test(actor, test_id)
         row = self.service.view.test(test.id)
         if row is None:
-            raise LookupError("the view has not applied the test yet")
+            # Just defined, not yet in the view: not there for readers yet (they may wait for
+            # the command's position).
+            raise NotFound("统测不存在 / No such test")
         settings = self.service.settings(test.tenant_id)
         min_group = settings.min_group
         uploaders = {

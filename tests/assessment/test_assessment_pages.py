@@ -306,3 +306,13 @@ def test_a_school_sets_its_targets_and_the_bureau_raises_the_smallest_group(site
     assert 'class="suppressed"' in page  # 8 sat the test
     assert "少于9人参考" in page
     assert monitor.post("/assessment/settings/min-group", {"min_group": "3"}).status_code == 403
+
+
+def test_the_pages_read_in_english_too(site: Site) -> None:
+    core = site.browser("hn-sadmin")
+    test_id = define(site, core, "语文", "2025-06-20")
+    monitor = site.browser("hn-monitor")
+    assert monitor.get("/lang/en").status_code in (302, 303)
+    page = monitor.text(f"/assessment/tests/{test_id}")
+    assert "Schools against their targets" in page
+    assert "Bundled evaluation" in monitor.text("/assessment/bundled")

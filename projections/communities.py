@@ -295,7 +295,11 @@ class CommunitiesProjection(Projection[CommunitiesView]):
 
     @process.register
     def _(self, e: Community.SchoolJoined) -> None:
-        self.view.remove_invitation(e.originator_id, e.school_id)
+        if e.school_tenant_id != e.tenant_id:
+            # Only another bureau's school is invited (``Community.invite_across_regions``): a
+            # bureau's own school joining has no invitation to remove, and a DELETE for it was a
+            # round trip per join in a rebuild.
+            self.view.remove_invitation(e.originator_id, e.school_id)
         self.view.add_stint(
             StintRow(e.originator_id, e.school_id, e.school_tenant_id, e.joined_on, None)
         )

@@ -160,9 +160,9 @@ def limit_writes() -> None:
         return
     who = actor()
     key = f"{who.tenant_id}:{who.user_id}"
-    limiter = runtime().api_write_limiter
-    if not limiter.hit(key):
-        raise TooManyWrites(max(1, limiter.retry_after(key)))
+    wait = runtime().api_write_limiter.admit(key)  # one Redis round trip, refused or not
+    if wait:
+        raise TooManyWrites(max(1, wait))
 
 
 @bp.before_request

@@ -7,10 +7,12 @@ only what privacy by projection lets its reader see.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
+from domain.assessment import Tally
 from domain.roles import Role
 from projections.assessment import TestRow, UploadRow
 from projections.communities import CommunityRow
@@ -81,12 +83,23 @@ class AssessmentPages:
     def tests_page(self, actor: Actor, today: date) -> TestsPage:
         ctx = self.service.ctx
         names: dict[UUID, str] = {}
+        tests = self.service.tests(actor)
+        # The community's figure of every listed test from one read of the tallies: a bureau
+        # lists every test of its communities. A community is always an outsider's aggregate.
+        totals: dict[UUID, Tally] = defaultdict(Tally)
+        for found in self.service.view.tallies([t.id for t in tests]):
+            totals[found.test_id] = totals[found.test_id] + found.tally
+        smallest: dict[UUID, int] = {}
         entries = []
-        for test in self.service.tests(actor):
+        for test in tests:
             if test.community_id not in names:
                 row = ctx.communities.community(test.community_id)
                 names[test.community_id] = row.name if row else "—"
-            shown = self.figures.test_figures(actor, test.id).community
+            if test.tenant_id not in smallest:
+                smallest[test.tenant_id] = self.service.settings(test.tenant_id).min_group
+            total = totals[test.id]
+            figures = total.figures() if total.tested >= smallest[test.tenant_id] else None
+            shown = Shown("教共体 / Community", figures)
             entries.append(TestEntry(test, names[test.community_id], shown))
         entries.sort(key=lambda e: (e.test.held_on, e.test.subject), reverse=True)
         definable = [

@@ -101,7 +101,15 @@ class AssessmentFigures:
                 return Shown(label, tally.figures(), targets)
             return Shown(label, None, targets)
 
-        names = self.service.ctx.directory.school_names(actor.tenant_id)
+        # A cross-region community's schools are of two bureaus: each named from its own.
+        ctx = self.service.ctx
+        tenants = {
+            r.school_tenant_id
+            for r in ctx.communities.stints([row.community_id]).get(row.community_id, [])
+        } | {actor.tenant_id}
+        names: dict[UUID, str] = {}
+        for tenant_id in tenants:
+            names.update(ctx.directory.school_names(tenant_id))
         schools: list[SchoolFigures] = []
         everyone = Tally()
         for school_id, classes in by_school.items():

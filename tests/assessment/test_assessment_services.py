@@ -309,3 +309,53 @@ def test_a_workbook_uploads_and_a_schools_own_targets_replace_the_defaults(
     (member,) = figures.schools
     assert member.total.targets == GradeTargets(0.5, 0.1, 0.2, 60)
     assert member.total.met == [True, True, True, True]  # 62.5%, 25%, 12.5%, 64.25
+
+
+def test_a_cross_region_school_sits_the_test_and_each_bureau_sees_the_shared_aggregates_named(
+    runtime: Runtime, world: World
+) -> None:
+    yy = make_bureau(runtime, "yy", "余姚市教育局")
+    communities = runtime.services.communities
+    communities.invite_across_regions(
+        world.hn.admin,
+        world.community_id,
+        tenant_id=yy.tenant_id,
+        school_code="yy-01",
+        on=date(2025, 3, 1),
+    )
+    runtime.catch_up()
+    communities.consent(yy.admin, world.community_id, yy.school_id)
+    runtime.services.organisation.open_class(yy.admin, yy.school_id, grade=5, name="1班")
+    runtime.catch_up()
+    test_id = world.define(runtime)
+    upload(runtime, world, test_id, CORE_SCORES, MEMBER_SCORES)
+    assessment = runtime.services.assessment
+    yy_class = [(f"YY25{i:03d}", f"余姚学生{i}号") for i in range(6)]
+    assert assessment.import_roster(
+        yy.school_admin,
+        yy.school_id,
+        grade=5,
+        class_name="1班",
+        filename="名册.csv",
+        data=csv_bytes([["学号", "姓名"], *[[n, name] for n, name in yy_class]]),
+    ).ok
+    assert assessment.upload_scores(
+        yy.school_admin,
+        test_id,
+        class_name="1班",
+        filename="成绩.csv",
+        data=score_file(yy_class, [80, 70, 60, 50, 90, 75]),
+    ).ok
+    runtime.catch_up()
+    figures = AssessmentFigures(assessment)
+    for monitor in (world.hn.monitor, yy.monitor):
+        shown = figures.test_figures(monitor, test_id)
+        names = {s.name for s in shown.schools}
+        assert "余姚市教育局第一小学" in names
+        assert "—" not in names
+        assert all(s.classes == [] for s in shown.schools)
+        yy_school = next(s for s in shown.schools if s.school_id == yy.school_id)
+        assert yy_school.total.figures is not None
+        assert yy_school.total.figures.average == 70.83
+    with pytest.raises(NotFound):
+        assessment.class_sheet(yy.admin, test_id, world.hn.other_school_id, "1班")

@@ -51,7 +51,12 @@ def url_for_rule(rule: Rule, values: dict[str, str]) -> str:
 def leaks(text: str, world: World) -> list[str]:
     found = [n for n, _ in world.member_class if n in text]
     found += [name for _, name in world.member_class if name in text]
-    found += [f"{s:g}" for s in MEMBER_SCORES if s is not None and f"{s:g}" in text]
+    # A score on its own, not part of a longer number or an address (a session's 10.0.58.1).
+    found += [
+        f"{s:g}"
+        for s in MEMBER_SCORES
+        if s is not None and re.search(rf"(?<![\d.]){re.escape(f'{s:g}')}(?![\d])", text)
+    ]
     return found
 
 

@@ -56,6 +56,9 @@ MAX_CHECKPOINTS = 12
 MAX_SUBJECTS = 20
 MAX_ROLES = 10
 MAX_SEALED_FIGURES = 10_000
+MAX_CLASS_SIZE = 200  # students of one class in one score upload (joint assessment)
+MAX_FULL_MARK = 1_000.0
+MIN_GROUP_LIMIT = 100  # the largest suppression threshold a bureau may set
 
 #: The widest integer a view stores (BIGINT); no field reaches it, but nested values are checked.
 _BIGINT = (-(1 << 63), (1 << 63) - 1)
@@ -312,6 +315,21 @@ TARGET_SETTING = Whole("年度目标", "A yearly target", 0, MAX_TARGET)
 YEAR = Whole("年份", "A year", FIRST_YEAR, LAST_YEAR)
 QUARTER = Whole("季度", "A quarter", 1, MAX_CHECKPOINTS)
 SEALED_FIGURES = Items("封存数据", "Sealed figures", MAX_SEALED_FIGURES)
+
+
+SUBJECT = Text("学科", "A subject", SHORT_TEXT_LENGTH)
+HELD_ON = Day("检测日期", "The test's date")
+FULL_MARK = Number("满分", "The full mark", 0.0, MAX_FULL_MARK, above_minimum=True)
+SCORE_LINE = Number("分数线", "A score line", 0.0, MAX_FULL_MARK)
+SCORE = Number("成绩", "A score", 0.0, MAX_FULL_MARK)
+STUDENT_NUMBER = Text("学号", "A student number", 30)
+STUDENT_KEY = Text("学生代号", "A student key", 64)
+CLASS_SCORES = Items("成绩", "Scores", MAX_CLASS_SIZE, min_items=1)
+MIN_GROUP = Whole("最少统计人数", "The smallest group shown", 1, MIN_GROUP_LIMIT)
+TARGET_RATE = Number("目标比例", "A target rate", 0.0, 1.0)
+TARGET_AVERAGE = Number("目标分", "A target score", 0.0, MAX_FULL_MARK)
+FORMULA_WEIGHT = Number("权重", "A weight", 0.0, MAX_WEIGHT)
+EXCELLENT_SHARE = Number("优秀比例", "The share rated excellent", 0.0, 1.0, above_minimum=True)
 
 
 def check_evidence(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ import eventsourcing.domain
 from domain.counting import TaskKind
 from domain.plan import Rule, Task
 from domain.user import User
+from infra.demo_assessment import seed_assessment
 from infra.wiring import Runtime
 from services.actor import Actor
 from services.evidence import Upload
@@ -240,6 +241,15 @@ def seed_history(
             services.progress.seal_quarter(admin, year=YEAR, quarter=quarter)
         runtime.catch_up()
     mentoring.replay(until=datetime.now(UTC))  # never a step of the future
+    seed_assessment(
+        runtime,
+        history_at,
+        _at,
+        YEAR,
+        fusion,
+        schools,
+        {name: _actor(runtime, users[name]) for name in ("sl-admin", "bd-admin", "bd-fukp")},
+    )
 
 
 # Paired mentoring (师徒结对) -----------------------------------------------------------------------

@@ -29,8 +29,10 @@ from infra.ratelimit import (
     RedisRateLimiter,
     ResilientRateLimiter,
 )
+from infra.roster import SQLRosterStore
 from infra.runner import ProjectionRunner, Status, wait_for_position
 from infra.settings import Settings
+from infra.views.assessment import SQLAssessmentView
 from infra.views.base import SQLView
 from infra.views.communities import SQLCommunitiesView
 from infra.views.directory import SQLDirectoryView
@@ -38,12 +40,14 @@ from infra.views.entries import SQLActivityFeedView, SQLAuditLogView
 from infra.views.mentoring import SQLMentoringView
 from infra.wake import InProcessWake
 from projections.activity_feed import ActivityFeedProjection
+from projections.assessment import AssessmentProjection
 from projections.audit_log import AuditLogProjection
 from projections.base import Projection
 from projections.communities import CommunitiesProjection
 from projections.directory import DirectoryProjection
 from projections.mentoring import MentoringProjection
 from services.activities import ActivityService
+from services.assessment import AssessmentService
 from services.communities import CommunityService
 from services.context import Context, PositionCache
 from services.evidence import BlobStore
@@ -71,6 +75,7 @@ class Services:
     mentoring: MentoringService
     pages: PageQueries
     teacher_import: TeacherImportService
+    assessment: AssessmentService
 
 
 @dataclass
@@ -162,6 +167,7 @@ def make_views(platform: Platform) -> dict[str, SQLView]:
         SQLAuditLogView(datastore),
         SQLCommunitiesView(datastore),
         SQLMentoringView(datastore),
+        SQLAssessmentView(datastore),
     ]
     return {view.name: view for view in views}
 
@@ -188,6 +194,7 @@ def init_db(settings: Settings) -> None:
         ProjectionFaults(datastore_of(platform)).create_table()
         # Always, so that a deployment can move its evidence into the database later.
         DatabaseBlobStore(engine_of(platform)).create_table()
+        SQLRosterStore(engine_of(platform)).create_table()
     finally:
         platform.close()
 
@@ -205,12 +212,15 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
     assert isinstance(audit, SQLAuditLogView)
     assert isinstance(communities, SQLCommunitiesView)
     assert isinstance(mentoring, SQLMentoringView)
+    assessment = views["assessment"]
+    assert isinstance(assessment, SQLAssessmentView)
     projections: list[Projection[Any]] = [
         DirectoryProjection(directory),
         ActivityFeedProjection(feed),
         AuditLogProjection(audit),
         CommunitiesProjection(communities),
         MentoringProjection(mentoring),
+        AssessmentProjection(assessment),
     ]
     client = _redis_client(settings.redis_url) if settings.redis_url else None
     prefix = settings.redis_prefix
@@ -240,6 +250,8 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         community_figures=community_figures_cache(),
         positions=positions,
         actors=LocalCache(100_000, lambda _: 1),
+        assessment=assessment,
+        roster=SQLRosterStore(engine_of(platform)),
     )
     lease: Lease = RedisLease(client, prefix=f"{prefix}lease:") if client else InProcessLease()
     limiter = _rate_limiter(
@@ -272,6 +284,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
             mentoring=MentoringService(ctx),
             pages=PageQueries(ctx),
             teacher_import=TeacherImportService(ctx),
+            assessment=AssessmentService(ctx),
         ),
         lease=lease,
         rate_limiter=limiter,

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from projections.activity_feed import ActivityFeedView
+from projections.assessment import AssessmentView
 from projections.audit_log import AuditLogView
 from projections.communities import CommunitiesView
 from projections.directory import DirectoryView
@@ -17,6 +18,7 @@ from services.clock import Clock, local_date, utc_now
 from services.evidence import BlobStore
 from services.passwords import PasswordHasher
 from services.platform import Platform
+from services.roster_store import RosterStore
 
 #: Blocks (bounded) until the read models have applied a store position; False on time-out.
 WaitForPosition = Callable[[int], bool]
@@ -95,6 +97,9 @@ class Context:
     positions: Positions | None = None
     #: Signed-in users' credentials, keyed by user and the User aggregate's version.
     actors: PositionCache | None = None
+    #: Joint assessment's view, and the schools' student rosters (outside the log, ADR 0006).
+    assessment: AssessmentView | None = None
+    roster: RosterStore | None = None
 
     def today(self) -> date:
         """Today in the schools' own time (a UTC date is yesterday before 08:00 in Beijing)."""

@@ -128,3 +128,33 @@ def may_read_mentoring_content(
     if actor.user_id in (mentor_id, mentee_id):
         return True
     return actor.has(Role.SCHOOL_ADMIN) and actor.school_id in school_ids
+
+
+# Joint assessment ----------------------------------------------------------------------------
+
+
+def may_define_test(actor: Actor, *, owner_tenant_id: UUID, core_school_id: UUID) -> bool:
+    """A unified test is set by the community: its bureau's admin or its core school's admin."""
+    return (actor.has(Role.BUREAU_ADMIN) and actor.tenant_id == owner_tenant_id) or (
+        actor.has(Role.SCHOOL_ADMIN) and actor.school_id == core_school_id
+    )
+
+
+def may_keep_roster(actor: Actor, school_id: UUID) -> bool:
+    """The roster (学号, class, name) is the school's own: its admin keeps it, nobody else."""
+    return actor.has(Role.SCHOOL_ADMIN) and actor.school_id == school_id
+
+
+def may_upload_scores(actor: Actor, school_id: UUID) -> bool:
+    return actor.school_id == school_id and actor.has(Role.SCHOOL_ADMIN, Role.TEACHER)
+
+
+def may_read_scores(actor: Actor, *, school_id: UUID, uploaded_by: UUID | None) -> bool:
+    """Names and individual scores: only inside the student's school, and there the school's
+    admin and the teacher who uploaded the class (its subject teacher). Everyone else, the bureau
+    included, sees aggregates of at least the tenant's smallest group."""
+    if actor.school_id != school_id:
+        return False
+    return actor.has(Role.SCHOOL_ADMIN) or (
+        actor.has(Role.TEACHER) and uploaded_by is not None and actor.user_id == uploaded_by
+    )

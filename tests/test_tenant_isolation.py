@@ -41,6 +41,7 @@ from flask import Flask
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
+from domain.assessment import Lines
 from domain.counting import TaskKind
 from domain.plan import Task
 from infra.ratelimit import InMemoryRateLimiter
@@ -71,6 +72,8 @@ class Side:
     texts: set[str] = field(default_factory=set)
     #: A signed-in session of the bureau's teacher (the sessions page ends one by its id).
     session_id: UUID | None = None
+    #: A unified test with a class's scores uploaded by the core school (names in ``texts``).
+    test_id: UUID | None = None
 
     @property
     def ids(self) -> dict[str, str]:
@@ -87,6 +90,7 @@ class Side:
             "application_id": str(self.application_id),
             "pair_id": str(self.pair_id),
             "session_id": str(self.session_id),
+            "test_id": str(self.test_id),
             "sha256": self.activity_evidence,
             "mentoring_sha256": self.mentoring_evidence,
         }
@@ -109,9 +113,10 @@ TENANT_IDS = (
     "pair_id",
     "session_id",
     "sha256",
+    "test_id",
 )
 #: URL variables scoped by another variable of the same URL (a class id is "3-1" in any school).
-SCOPED = {"class_id": "3-1", "record_id": "1"}
+SCOPED = {"class_id": "3-1", "record_id": "1", "class_name": "1班"}
 #: URL variables that are not tenant data at all.
 PLAIN = {"code": "en", "kind": "xlsx", "filename": "app.css", "year": "2025"}
 
@@ -276,6 +281,24 @@ class World:
             "max_schools": 5,
             "mentor_max_mentees": 3,
             "shadow_placement_days": 5,
+            # Joint assessment: a test, a class's file, a roster's student, targets, settings.
+            "subject": "语文",
+            "held_on": "2025-05-20",
+            "full_mark": 100,
+            "pass_line": 60,
+            "excellence_line": 85,
+            "low_line": 40,
+            "class_name": "1班",
+            "number": "走查学号",
+            "pass_rate": 90,
+            "excellence_rate": 50,
+            "low_rate": 0,
+            "average": 85,
+            "min_group": 5,
+            "completion": 0.5,
+            "narrowing": 0.3,
+            "excellent_share": 0.3,
+            "as_of": "2025-05-20",
             "tasks": [{"kind": "demo_lesson", "target": 2}],
             "checkpoints": [{"due": "2025-10-31", "required": 1}],
             "targets": {"demo_lesson": 2},
@@ -406,6 +429,7 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
     session_id, _ = services.people.start_session(
         b.teacher.user_id, kind="web", address="10.0.0.1", agent=""
     )
+    test_id = assess(runtime, b, label, texts)
     runtime.catch_up()
     return Side(
         b,
@@ -418,7 +442,42 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
         hashlib.sha256(record_file).hexdigest(),
         texts,
         session_id,
+        test_id,
     )
+
+
+def assess(runtime: Runtime, b: Bureau, label: str, texts: set[str]) -> UUID:
+    """A unified test of the side's community, a roster of named students and their scores."""
+    services = runtime.services
+    community = services.communities.ctx.communities.communities(b.tenant_id)[0].id
+    services.organisation.open_class(b.admin, b.school_id, grade=5, name="1班")
+    students = [(f"{label}学号{i}", f"{label}走查学生{i}号") for i in range(6)]
+    texts |= {text for student in students for text in student}
+    roster = "学号,姓名\r\n" + "".join(f"{n},{name}\r\n" for n, name in students)
+    services.assessment.import_roster(
+        b.school_admin,
+        b.school_id,
+        grade=5,
+        class_name="1班",
+        filename="名册.csv",
+        data=roster.encode(),
+    )
+    runtime.catch_up()
+    test_id = services.assessment.define_test(
+        b.school_admin,
+        community,
+        subject="语文",
+        grade=5,
+        held_on=date(2025, 5, 20),
+        lines=Lines(full_mark=100, pass_line=60, excellence_line=85, low_line=40),
+    ).id
+    runtime.catch_up()
+    scores = "学号,成绩\r\n" + "".join(f"{n},{70 + i}\r\n" for i, (n, _) in enumerate(students))
+    result = services.assessment.upload_scores(
+        b.school_admin, test_id, class_name="1班", filename="成绩.csv", data=scores.encode()
+    )
+    assert result.ok, result.errors
+    return test_id
 
 
 def identifying_data(runtime: Runtime, a: Side, b: Side) -> tuple[set[str], set[str]]:

@@ -3,7 +3,7 @@ the whole log in one batch, or a rebuild beside the live view.
 
 The history exercises every view: two bureaus, a community's busy year (invitations, a school
 joining and leaving, a plan returned twice, records amended and withdrawn), a mentoring pair with
-records confirmed, and a teacher registered and given a new password in the same batch (whose
+records confirmed, a unified test with a class's scores uploaded twice, and a teacher registered and given a new password in the same batch (whose
 ``credentials_changed_at`` a multi-row INSERT once dropped, letting an old token work again).
 """
 
@@ -14,7 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from infra.wiring import Runtime
-from tests.conftest import PASSWORD, SetClock, teacher_at
+from tests.assessment.world import LINES, csv_bytes, names, score_file
+from tests.conftest import PASSWORD, Bureau, SetClock, teacher_at
 from tests.test_communities_view_batches import a_busy_year, at
 from tests.workers.dumps import all_rows
 
@@ -61,6 +62,31 @@ def a_history_for_every_view(runtime: Runtime, set_clock: SetClock) -> None:
     newcomer = teacher_at(runtime, hn, hn.school_id, "hn-newcomer")
     assert newcomer.user_id is not None
     runtime.services.people.reset_password(hn.school_admin, newcomer.user_id, new=PASSWORD + "-2")
+    runtime.catch_up()
+    joint_assessment(runtime, hn, story.community)
+
+
+def joint_assessment(runtime: Runtime, hn: Bureau, community: UUID) -> None:
+    """A unified test, a class's scores and, in the same batch, their corrected version."""
+    assessment = runtime.services.assessment
+    runtime.services.organisation.open_class(hn.admin, hn.school_id, grade=5, name="1班")
+    students = names("SL25", 6)
+    roster = csv_bytes([["学号", "姓名"], *[[n, name] for n, name in students]])
+    assessment.import_roster(
+        hn.school_admin, hn.school_id, grade=5, class_name="1班", filename="a.csv", data=roster
+    )
+    test = assessment.define_test(
+        hn.school_admin, community, subject="数学", grade=5, held_on=date(2025, 11, 5), lines=LINES
+    ).id
+    for scores in ([90, 80, 70, 60, 50, None], [91.5, 80, 70, 60, 50, 40]):
+        done = assessment.upload_scores(
+            hn.school_admin,
+            test,
+            class_name="1班",
+            filename="s.csv",
+            data=score_file(students, list(scores)),
+        )
+        assert done.ok, done.errors
     runtime.catch_up()
 
 

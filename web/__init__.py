@@ -107,6 +107,8 @@ def _register_areas(app: Flask) -> None:
         "web.communities",
         "web.dashboard",
         "web.mentoring",
+        "web.assessment",
+        "web.bundled",
         "web.api",
     ):
         try:

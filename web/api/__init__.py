@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+import web.api.assessment
 import web.api.communities
 import web.api.mentoring
 import web.api.reference

@@ -172,14 +172,16 @@ versions = Table(
 
 
 class _Changes:
-    """What the events of a batch changed, resolved to versions when the batch is written."""
+    """What the events of a batch changed, each id with the last position that changed it.
+
+    A version is the position of the last event that changed it, whatever the batches were, so a
+    view followed event by event, in one batch or rebuilt holds the same versions."""
 
     def __init__(self) -> None:
-        self.position = 0
-        self.communities: set[UUID] = set()
-        self.tenants: set[UUID] = set()
-        self.owned_by: set[UUID] = set()
-        self.schools: set[UUID] = set()
+        self.communities: dict[UUID, int] = {}
+        self.tenants: dict[UUID, int] = {}
+        self.owned_by: dict[UUID, int] = {}
+        self.schools: dict[UUID, int] = {}
 
     def add(
         self,
@@ -189,11 +191,18 @@ class _Changes:
         owned_by: Iterable[UUID],
         schools: Iterable[UUID],
     ) -> None:
-        self.position = max(self.position, position)
-        self.communities.update(communities)
-        self.tenants.update(tenants)
-        self.owned_by.update(owned_by)
-        self.schools.update(schools)
+        for found, ids in (
+            (self.communities, communities),
+            (self.tenants, tenants),
+            (self.owned_by, owned_by),
+            (self.schools, schools),
+        ):
+            for i in ids:
+                found[i] = max(found.get(i, 0), position)
+
+
+def _raise(found: dict[UUID, int], key: UUID, position: int) -> None:
+    found[key] = max(found.get(key, 0), position)
 
 
 def _community(r: Row[Any], partners: list[UUID]) -> CommunityRow:
@@ -571,37 +580,44 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
             self._write_versions(batch.session, changes, *[members] if members else [])
 
     def _write_versions(self, s: Any, changes: _Changes, members: _Changes | None = None) -> None:
-        """Every community changed, and every tenant that sees one of them, at the batch's last
-        changing position (a version only has to grow when its figures may have changed); and
-        the members version of the tenants whose communities, memberships or names changed."""
-        scope, tenants = self._affected(s, changes)
-        found = dict.fromkeys(scope | tenants, changes.position)
+        """Every community changed, and every tenant that sees one of them, at the position of
+        the last event that changed it; and the members version of the tenants whose
+        communities, memberships or names changed."""
+        found = self._affected(s, changes)
         if members is not None:
-            _, seeing = self._affected(s, members)
-            found |= {members_scope(t): members.position for t in seeing}
+            seeing = self._affected(s, members, tenants_only=True)
+            found |= {members_scope(t): v for t, v in seeing.items()}
         # Sorted: concurrent writers take the row locks in one order.
         rows = [{"scope_id": i, "version": v} for i, v in sorted(found.items())]
         if rows:
             s.execute(_upsert_statement(s, versions, ["scope_id"], ["scope_id", "version"]), rows)
 
     @staticmethod
-    def _affected(s: Any, changes: _Changes) -> tuple[set[UUID], set[UUID]]:
-        """The communities changed, and the tenants that see any of them or were named."""
+    def _affected(s: Any, changes: _Changes, *, tenants_only: bool = False) -> dict[UUID, int]:
+        """The communities changed and the tenants that see any of them or were named, each
+        with the last position that changed it (a tenant's: the latest of its communities')."""
         c, st = communities.c, stints.c
-        scope = set(changes.communities)
+        scope = dict(changes.communities)
         if changes.owned_by:
-            owned = select(c.id).where(c.tenant_id.in_(changes.owned_by))
-            scope.update(s.execute(owned).scalars())
+            owned = select(c.id, c.tenant_id).where(c.tenant_id.in_(list(changes.owned_by)))
+            for community, owner in s.execute(owned).all():
+                _raise(scope, community, changes.owned_by[owner])
         if changes.schools:
-            joined = select(st.community_id).where(st.school_id.in_(changes.schools))
-            scope.update(s.execute(joined.distinct()).scalars())
-        tenants = set(changes.tenants) | set(changes.owned_by)
+            joined = select(st.community_id, st.school_id).where(
+                st.school_id.in_(list(changes.schools))
+            )
+            for community, school in s.execute(joined.distinct()).all():
+                _raise(scope, community, changes.schools[school])
+        tenants = dict(changes.tenants)
+        for owner, position in changes.owned_by.items():
+            _raise(tenants, owner, position)
         if scope:
-            owners = select(c.tenant_id).where(c.id.in_(scope)).distinct()
-            partners = select(st.school_tenant_id).where(st.community_id.in_(scope)).distinct()
-            tenants.update(s.execute(owners).scalars())
-            tenants.update(s.execute(partners).scalars())
-        return scope, tenants
+            ids = list(scope)
+            owners = select(c.id, c.tenant_id).where(c.id.in_(ids))
+            partners = select(st.community_id, st.school_tenant_id).where(st.community_id.in_(ids))
+            for community, tenant in [*s.execute(owners).all(), *s.execute(partners).all()]:
+                _raise(tenants, tenant, scope[community])
+        return tenants if tenants_only else scope | tenants
 
     # Queries ---------------------------------------------------------------------------------
     def versions(self, ids: list[UUID]) -> dict[UUID, int]:

@@ -24,7 +24,8 @@ from domain.counting import TASK_KIND_NAMES
 from domain.settings import CommunityType
 from projections.communities import CommunityRow, SealRow, StintRow
 from services.actor import Actor
-from services.communities import Scope, tenant_settings
+from services.community_scope import Scope
+from services.community_settings import tenant_settings
 from services.context import Context
 from services.errors import DomainError
 from services.policy import CommunityAction, community_allowed, require_community

@@ -38,6 +38,8 @@ class AssistancePage:
 
 
 class AssistanceDesk(CommunitySettings):
+    """Applications for assistance and the bureau's answers (a helper's type is a setting)."""
+
     def apply_for_assistance(self, actor: Actor, *, needs: str, subjects: list[str]) -> Done:
         require_community(actor, CommunityAction.APPLY_FOR_ASSISTANCE)
         assert actor.school_id is not None

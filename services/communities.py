@@ -23,7 +23,9 @@ from services.policy import CommunityAction, require_community
 
 
 class CommunityService(CommunityPages, AssistanceDesk):
-    # Communities -------------------------------------------------------------------------
+    """Founding, admitting, releasing and inviting; with the pages, assistance and settings, so
+    ``Services.communities`` keeps one name for everything about communities."""
+
     def _own(self, actor: Actor, community_id: UUID) -> Community:
         community: Community = self.ctx.platform.get_in_tenant(
             Community, community_id, actor.tenant_id

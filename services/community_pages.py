@@ -114,6 +114,8 @@ class InvitationLine:
 
 
 class CommunityPages(CommunitySettings):
+    """The communities list, a community's page and the invitations waiting for the bureau."""
+
     def partner_bureaus(self, actor: Actor) -> list[TenantRow]:
         """Other bureaus of the platform, to invite one of their schools across regions.
 

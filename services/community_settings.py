@@ -33,10 +33,11 @@ class SettingsPage:
 
 
 class CommunitySettings:
+    """The acting bureau's community types and plan years."""
+
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    # Settings ----------------------------------------------------------------------------
     def settings(self, actor: Actor) -> TenantSettings:
         return tenant_settings(self.ctx, actor.tenant_id)
 

@@ -23,9 +23,6 @@ from web.current import parse_id, services
 activities = partial(operation, tag="activities")
 
 
-# Activities and their evidence --------------------------------------------------------------------
-
-
 def uploads() -> list[Upload]:
     """The ``evidence`` files of a multipart request (its ``json`` part is the body)."""
     if request.mimetype != "multipart/form-data":

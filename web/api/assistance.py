@@ -14,8 +14,6 @@ from web.api.communities import communities
 from web.api.outputs import Done, Open
 from web.current import parse_id, services
 
-# Assistance ---------------------------------------------------------------------------------------
-
 
 @communities("GET", "/assistance", summary="Applications for assistance", answer=Open)
 def list_assistance() -> ResponseReturnValue:

@@ -19,9 +19,6 @@ from web.current import parse_id, services
 communities = partial(operation, tag="communities")
 
 
-# Communities ------------------------------------------------------------------------------------
-
-
 @communities(
     "GET",
     "/communities",

@@ -35,9 +35,6 @@ def _tasks(tasks: list[i.TaskInput]) -> list[Task]:
     ]
 
 
-# Plans -------------------------------------------------------------------------------------------
-
-
 @plans(
     "GET",
     "/communities/<community_id>/plans",

@@ -20,9 +20,6 @@ from web.current import services
 settings = partial(operation, tag="settings")
 
 
-# Settings -----------------------------------------------------------------------------------------
-
-
 @settings(
     "GET",
     "/settings/community-types",

@@ -26,8 +26,6 @@ from web.current import actor, parse_id, services
 from web.evidence import send_evidence, uploaded
 from web.forms import form_date
 
-# Activities and their evidence --------------------------------------------------------------------
-
 
 def _details(kind: str, form: MultiDict[str, str]) -> tuple[date, dict[str, Any]]:
     """When it happened and the kind's own details (students only as a count, never names)."""

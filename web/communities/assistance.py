@@ -21,8 +21,6 @@ from web.communities.forms import (
 from web.current import actor, parse_id, services
 from web.forms import form_date
 
-# Assistance applications (帮扶申请) ---------------------------------------------------------
-
 
 def _assistance_page(**context: Any) -> ResponseReturnValue:
     page = services().communities.assistance_page(actor())

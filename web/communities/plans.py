@@ -27,8 +27,6 @@ from web.communities.forms import (
 from web.current import actor, parse_id, services
 from web.forms import form_date
 
-# Plans ------------------------------------------------------------------------------------------
-
 
 def _tasks(form: MultiDict[str, str]) -> list[Task]:
     """One row per task kind; a row counts when it is ticked."""

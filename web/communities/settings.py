@@ -25,8 +25,6 @@ from web.communities.forms import (
 from web.current import actor, services
 from web.forms import form_date
 
-# The bureau's settings ----------------------------------------------------------------------
-
 
 def _settings_page(year: int | None, **context: Any) -> ResponseReturnValue:
     page = services().communities.settings_page(actor(), year)

@@ -7,26 +7,25 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from domain.activity import ACTIVITY_KINDS, Activity
+from domain.activity import ACTIVITY_KINDS, Activity, recorded_late
 from domain.counting import TaskKind
 from domain.roles import Role
 from domain.user import User
-from projections.communities import ActivityRow, CommunityRow
+from projections.communities import ActivityRow, CommunityRow, StintRow
 from projections.directory import UserRow
 from services.actor import Actor, Done
 from services.clock import local_date
-from services.communities import (
-    ActivityLine,
+from services.community_scope import (
     CommunityAccess,
     Scope,
-    activity_lines,
+    can_see_details,
     community_access,
     community_of,
     community_policy,
     school_names,
     scope_of,
-    tenant_settings,
 )
+from services.community_settings import tenant_settings
 from services.context import Context
 from services.errors import DomainError, Forbidden, NotFound
 from services.evidence import Upload, evidence_of, store_all
@@ -39,6 +38,37 @@ class EvidenceFile:
     name: str
     content_type: str
     data: bytes
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    """A record as a list shows it: when it happened, when it was recorded, by whom, where."""
+
+    row: ActivityRow
+    school: str
+    recorded_by: str
+    late: bool  # recorded long after it happened (``domain.activity.recorded_late``)
+
+
+def activity_lines(
+    ctx: Context, rows: list[ActivityRow], stints: list[StintRow]
+) -> list[ActivityLine]:
+    names = school_names(ctx, stints)
+    actors = {r.actor_id for r in rows if r.actor_id}
+    people: dict[UUID, str] = {}
+    for tenant_id in {r.tenant_id for r in rows}:
+        people.update(
+            {u.id: u.display_name for u in ctx.directory.users(tenant_id) if u.id in actors}
+        )
+    return [
+        ActivityLine(
+            row=r,
+            school=names.get(r.school_id, ""),
+            recorded_by=people.get(r.actor_id, "") if r.actor_id else "",
+            late=recorded_late(r.occurred_on, r.recorded_at),
+        )
+        for r in rows
+    ]
 
 
 def may_change(actor: Actor, school_id: UUID, recorded_by: UUID | None) -> bool:
@@ -77,14 +107,6 @@ class RecordForm:
     host_schools: list[tuple[UUID, str]]  # current members, the core school first
     required_days: int
     today: date
-
-
-def can_see_details(actor: Actor, scope: Scope, school_id: UUID) -> bool:
-    """A partner bureau sees the shared figures, not another bureau's schools' own records."""
-    if actor.tenant_id == scope.community.tenant_id:
-        return True
-    school_tenant = {s.school_id: s.school_tenant_id for s in scope.stints}.get(school_id)
-    return school_tenant == actor.tenant_id
 
 
 class ActivityService:

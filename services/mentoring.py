@@ -18,13 +18,8 @@ from projections.mentoring import PairRow, RecordRow
 from services.activities import EvidenceFile
 from services.actor import Actor, Done
 from services.clock import local_date
-from services.communities import (
-    Scope,
-    community_of,
-    community_policy,
-    scope_of,
-    tenant_settings,
-)
+from services.community_scope import Scope, community_of, community_policy, scope_of
+from services.community_settings import tenant_settings
 from services.context import Context
 from services.errors import DomainError, Forbidden, NotFound
 from services.evidence import Upload, evidence_of, store_all

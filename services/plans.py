@@ -12,7 +12,7 @@ from domain.base import TenantAggregate
 from domain.plan import Plan, Task, plan_id_for
 from projections.communities import CommunityRow, PlanRow
 from services.actor import Actor, Done
-from services.communities import (
+from services.community_scope import (
     CommunityAccess,
     Scope,
     community_access,
@@ -20,8 +20,8 @@ from services.communities import (
     community_policy,
     school_names,
     scope_of,
-    tenant_settings,
 )
+from services.community_settings import tenant_settings
 from services.context import Context
 from services.errors import DomainError, NotFound
 from services.platform import NOT_THERE, NOT_THERE_OR_HIDDEN

@@ -39,10 +39,10 @@ from projections.communities import (
     StintRow,
     members_scope,
 )
-from services.activities import can_see_details
 from services.actor import Actor, Done
 from services.clock import local_date
-from services.communities import Scope, scope_of, tenant_settings
+from services.community_scope import Scope, can_see_details, scope_of
+from services.community_settings import tenant_settings
 from services.context import Context
 from services.errors import DomainError
 from services.policy import CommunityAction, community_allowed, require_community

@@ -21,11 +21,13 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from domain.counting import TaskKind
-from services import reports as texts
+from services import report_texts as texts
 from services.actor import Actor
 from services.errors import DomainError
 from services.progress import DashboardFilter
-from services.reports import STATUS_NAMES, STATUSES, CommunityLine, ReportService
+from services.report_pages import CommunityLine
+from services.report_texts import STATUS_NAMES, STATUSES
+from services.reports import ReportService
 from web import labels
 from web.current import actor, parse_id, runtime, seen, services, settle
 from web.i18n import bilingual, is_english

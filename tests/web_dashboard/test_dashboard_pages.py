@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 
 from domain.counting import TaskKind
 from services.progress import Status
-from services.reports import percent_text
+from services.report_texts import percent_text
 from tests.web_dashboard.conftest import TODAY, Person, World
 from tests.web_dashboard.scripted_year import A_Q1, A_Q2, at, history_at, record
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from flask import Flask
 
+import web.api.activities
 import web.api.assessment
+import web.api.assistance
 import web.api.communities
 import web.api.mentoring
+import web.api.plans
+import web.api.progress
 import web.api.reference
+import web.api.settings
 import web.api.views  # noqa: F401 (registers the endpoints on the blueprint)
 from web.api.base import bp
 from web.extensions import csrf

@@ -16,8 +16,8 @@ from flask.typing import ResponseReturnValue
 from projections.mentoring import RecordRow
 from services.mentoring import PairSummary
 from web.api import inputs as i
+from web.api.activities import uploads
 from web.api.base import actor, done, items, jsonable
-from web.api.communities import uploads
 from web.api.contract import operation
 from web.api.outputs import Done, Open, RecordMade
 from web.current import parse_id, services

@@ -52,6 +52,7 @@ from services.plans import PlanService
 from services.platform import Platform
 from services.progress import ProgressService
 from services.queries import QueryService, WaitGate
+from services.sync_classes import SyncClassService
 from services.teacher_import import TeacherImportService
 
 
@@ -67,6 +68,7 @@ class Services:
     mentoring: MentoringService
     pages: PageQueries
     teacher_import: TeacherImportService
+    sync_classes: SyncClassService
 
 
 @dataclass
@@ -264,6 +266,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
             mentoring=MentoringService(ctx),
             pages=PageQueries(ctx),
             teacher_import=TeacherImportService(ctx),
+            sync_classes=SyncClassService(ctx),
         ),
         lease=lease,
         rate_limiter=limiter,

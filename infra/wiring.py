@@ -32,6 +32,7 @@ from infra.views.communities import SQLCommunitiesView
 from infra.views.directory import SQLDirectoryView
 from infra.views.entries import SQLActivityFeedView, SQLAuditLogView
 from infra.views.mentoring import SQLMentoringView
+from infra.views.sync_classes import SQLSyncClassesView
 from infra.wake import InProcessWake
 from projections.activity_feed import ActivityFeedProjection
 from projections.audit_log import AuditLogProjection
@@ -39,6 +40,7 @@ from projections.base import Projection
 from projections.communities import CommunitiesProjection
 from projections.directory import DirectoryProjection
 from projections.mentoring import MentoringProjection
+from projections.sync_classes import SyncClassesProjection
 from services.activities import ActivityService
 from services.communities import CommunityService
 from services.context import Context, PositionCache
@@ -53,6 +55,7 @@ from services.platform import Platform
 from services.progress import ProgressService
 from services.queries import QueryService, WaitGate
 from services.sync_classes import SyncClassService
+from services.sync_queries import SyncClassQueries
 from services.teacher_import import TeacherImportService
 
 
@@ -69,6 +72,7 @@ class Services:
     pages: PageQueries
     teacher_import: TeacherImportService
     sync_classes: SyncClassService
+    sync_pages: SyncClassQueries
 
 
 @dataclass
@@ -160,6 +164,7 @@ def make_views(platform: Platform) -> dict[str, SQLView]:
         SQLAuditLogView(datastore),
         SQLCommunitiesView(datastore),
         SQLMentoringView(datastore),
+        SQLSyncClassesView(datastore),
     ]
     return {view.name: view for view in views}
 
@@ -198,17 +203,20 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
     audit = views["audit_log"]
     communities = views["communities"]
     mentoring = views["mentoring"]
+    sync_classes = views["sync_classes"]
     assert isinstance(directory, SQLDirectoryView)
     assert isinstance(feed, SQLActivityFeedView)
     assert isinstance(audit, SQLAuditLogView)
     assert isinstance(communities, SQLCommunitiesView)
     assert isinstance(mentoring, SQLMentoringView)
+    assert isinstance(sync_classes, SQLSyncClassesView)
     projections: list[Projection[Any]] = [
         DirectoryProjection(directory),
         ActivityFeedProjection(feed),
         AuditLogProjection(audit),
         CommunitiesProjection(communities),
         MentoringProjection(mentoring),
+        SyncClassesProjection(sync_classes),
     ]
     client = _redis_client(settings.redis_url) if settings.redis_url else None
     prefix = settings.redis_prefix
@@ -230,6 +238,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         ),
         communities=communities,
         mentoring=mentoring,
+        sync_classes=sync_classes,
         blobs=make_blobs(settings, platform),
         figures_cache=figures_cache,
         positions=positions,
@@ -267,6 +276,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
             pages=PageQueries(ctx),
             teacher_import=TeacherImportService(ctx),
             sync_classes=SyncClassService(ctx),
+            sync_pages=SyncClassQueries(ctx),
         ),
         lease=lease,
         rate_limiter=limiter,

@@ -30,8 +30,16 @@ def at(y: int, m: int, d: int) -> datetime:
 
 @pytest.fixture
 def hn(runtime: Runtime, set_clock: SetClock) -> Bureau:
+    return bureau_with_bells(runtime, set_clock)
+
+
+def bureau_with_bells(
+    runtime: Runtime, set_clock: SetClock, prefix: str = "hn", name: str = "海宁市教育局"
+) -> Bureau:
+    """A bureau's two schools with bells ten minutes apart, and classes of grades 3 and 4 at the
+    second."""
     set_clock(at(2025, 1, 2))
-    bureau = make_bureau(runtime, "hn", "海宁市教育局")
+    bureau = make_bureau(runtime, prefix, name)
     org = runtime.services.organisation
     org.set_bell_schedule(bureau.admin, bureau.school_id, bell(8 * 60))
     org.set_bell_schedule(bureau.admin, bureau.other_school_id, bell(8 * 60 + 10))

@@ -6,6 +6,7 @@ by the schools taking part.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -368,6 +369,20 @@ class SyncClassQueries:
                 found.append((table, view))
         return found
 
+    def my_communities(self, actor: Actor) -> list[tuple[CommunityRow, list[TimetableRow]]]:
+        """The communities the actor sees (their bureau's, their school's), with timetables."""
+        ids = {c.id for c in self.ctx.communities.communities(actor.tenant_id)}
+        if actor.school_id is not None:
+            ids |= set(self.ctx.communities.communities_of_school(actor.school_id))
+        found = []
+        for community_id in sorted(ids, key=str):
+            try:
+                scope = scope_of(self.ctx, actor, community_id)
+            except NotFound:
+                continue
+            found.append((scope.community, self.ctx.sync_classes.timetables([community_id])))
+        return sorted(found, key=lambda pair: pair[0].name)
+
     def my_week(self, actor: Actor, week: date | None) -> WeekGrid:
         """我本周的同步课: a teacher's lessons this week and what each still needs from them."""
         if actor.user_id is None:
@@ -411,10 +426,8 @@ class SyncClassQueries:
         session: SyncSession | None = None
         if actor.school_id in schools:
             found: object = None
-            try:
+            with contextlib.suppress(*NOT_THERE):
                 found = self.ctx.platform.repository.get(session_id)
-            except NOT_THERE:
-                pass
             session = found if isinstance(found, SyncSession) else None
         may_change = community_allowed(actor, CommunityAction.DRAFT_PLAN, **scope.policy())  # type: ignore[arg-type]
         is_host = actor.user_id == lesson.host.teacher_id

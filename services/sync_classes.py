@@ -78,6 +78,9 @@ class SyncClassService:
     def _teacher_at(self, teacher_id: UUID, school: School) -> User:
         """An active teacher of the school (of whichever bureau the school belongs to)."""
         user: User = self._get(User, teacher_id, "教师不存在 / No such teacher")
+        if user.tenant_id != school.tenant_id:
+            # Another bureau's person does not exist here: not even their name is told.
+            raise NotFound("教师不存在 / No such teacher")
         if user.school_id != school.id or not user.active or not user.has_role(Role.TEACHER):
             raise DomainError(
                 f"{user.display_name}不是{school.name}的在职教师 / "
@@ -119,6 +122,23 @@ class SyncClassService:
     def _calendars(self, tenant_id: UUID, first: date, last: date) -> dict[int, SchoolCalendar]:
         settings = self._settings(tenant_id)
         return {y: settings.school_calendar(y) for y in range(first.year, last.year + 1)}
+
+    def require_visible(
+        self,
+        actor: Actor,
+        *,
+        community_id: UUID | None = None,
+        timetable_id: UUID | None = None,
+        session_id: UUID | None = None,
+    ) -> None:
+        """NotFound unless the actor may see the community, timetable or lesson: a page checks
+        this before it reads a form, so another tenant's id answers 404, never a form's 422."""
+        if community_id is not None:
+            community_of(self.ctx, actor, community_id)
+        if timetable_id is not None:
+            self._timetable(actor, timetable_id)
+        if session_id is not None:
+            self._session(actor, session_id)
 
     @staticmethod
     def _require_core_admin(actor: Actor, community: Community) -> None:

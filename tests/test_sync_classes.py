@@ -241,3 +241,11 @@ def test_rescheduling_and_cancelling_free_the_day_and_delivered_lessons_move_the
         hn.admin, community, task_kind=TaskKind.SYNC_CLASS, as_of=date(2025, 6, 30)
     )
     assert sorted(r.contribution.unit for r in drill if r.counts) == ["数学", "语文"]
+
+
+def test_another_bureaus_teacher_is_not_found_and_not_named(runtime: Runtime, hn: Bureau) -> None:
+    _, timetable = semester(runtime, hn)
+    yy = make_bureau(runtime, "yy", "余姚市教育局")
+    with pytest.raises(NotFound) as refused:
+        propose(runtime, hn, timetable, host_teacher_id=yy.teacher.user_id)
+    assert "王老师" not in str(refused.value)

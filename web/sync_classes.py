@@ -178,6 +178,7 @@ def community(community_id: str) -> ResponseReturnValue:
 @bp.post("/communities/<community_id>/timetables")
 def draft(community_id: str) -> ResponseReturnValue:
     cid, form = parse_id(community_id), request.form
+    services().sync_classes.require_visible(actor(), community_id=cid)
     try:
         done = services().sync_classes.draft_timetable(
             actor(),
@@ -210,6 +211,7 @@ def timetable(timetable_id: str) -> ResponseReturnValue:
 @bp.post("/timetables/<timetable_id>/slots")
 def propose(timetable_id: str) -> ResponseReturnValue:
     tid, form = parse_id(timetable_id), request.form
+    services().sync_classes.require_visible(actor(), timetable_id=tid)
     try:
         teacher = form.get("host_teacher_id", "").strip()
         if not teacher:
@@ -237,6 +239,7 @@ def propose(timetable_id: str) -> ResponseReturnValue:
 @bp.post("/timetables/<timetable_id>/slots/<slot_id>/answer")
 def answer(timetable_id: str, slot_id: str) -> ResponseReturnValue:
     tid, form = parse_id(timetable_id), request.form
+    services().sync_classes.require_visible(actor(), timetable_id=tid)
     accept = form.get("answer") == "accept"
     try:
         done = services().sync_classes.answer_slot(
@@ -269,6 +272,7 @@ def generate(timetable_id: str) -> ResponseReturnValue:
 @bp.post("/timetables/<timetable_id>/slots/<slot_id>/extra")
 def extra(timetable_id: str, slot_id: str) -> ResponseReturnValue:
     tid, form = parse_id(timetable_id), request.form
+    services().sync_classes.require_visible(actor(), timetable_id=tid)
     try:
         done = services().sync_classes.add_extra_session(
             actor(),
@@ -279,7 +283,7 @@ def extra(timetable_id: str, slot_id: str) -> ResponseReturnValue:
         )
     except DomainError as exc:
         return _timetable_page(tid, 422, **_failed(exc))
-    return _done(done, "已加课 / Extra lesson added", url_for(".session", session_id=done.id))
+    return _done(done, "已加课 / Extra lesson added", url_for(".session", lesson_id=done.id))
 
 
 # A school's lessons -------------------------------------------------------------------------
@@ -300,24 +304,25 @@ def _session_page(sid: UUID, status: int = 200, **context: Any) -> ResponseRetur
     return render_template("sync/session.html", page=page, **context), status
 
 
-@bp.get("/sessions/<session_id>")
-def session(session_id: str) -> ResponseReturnValue:
-    return _session_page(parse_id(session_id))
+@bp.get("/sessions/<lesson_id>")
+def session(lesson_id: str) -> ResponseReturnValue:
+    return _session_page(parse_id(lesson_id))
 
 
-def _on_session(session_id: str, command: Any, message: str) -> ResponseReturnValue:
-    sid = parse_id(session_id)
+def _on_session(lesson_id: str, command: Any, message: str) -> ResponseReturnValue:
+    sid = parse_id(lesson_id)
+    services().sync_classes.require_visible(actor(), session_id=sid)
     try:
         done: Done = command(sid, request.form)
     except DomainError as exc:
         return _session_page(sid, 422, **_failed(exc))
-    return _done(done, message, url_for(".session", session_id=sid))
+    return _done(done, message, url_for(".session", lesson_id=sid))
 
 
-@bp.post("/sessions/<session_id>/reschedule")
-def reschedule(session_id: str) -> ResponseReturnValue:
+@bp.post("/sessions/<lesson_id>/reschedule")
+def reschedule(lesson_id: str) -> ResponseReturnValue:
     return _on_session(
-        session_id,
+        lesson_id,
         lambda sid, f: services().sync_classes.reschedule(
             actor(),
             sid,
@@ -328,28 +333,28 @@ def reschedule(session_id: str) -> ResponseReturnValue:
     )
 
 
-@bp.post("/sessions/<session_id>/cancel")
-def cancel(session_id: str) -> ResponseReturnValue:
+@bp.post("/sessions/<lesson_id>/cancel")
+def cancel(lesson_id: str) -> ResponseReturnValue:
     return _on_session(
-        session_id,
+        lesson_id,
         lambda sid, f: services().sync_classes.cancel(actor(), sid, reason=f.get("reason", "")),
         "已取消 / Cancelled",
     )
 
 
-@bp.post("/sessions/<session_id>/swap")
-def swap(session_id: str) -> ResponseReturnValue:
+@bp.post("/sessions/<lesson_id>/swap")
+def swap(lesson_id: str) -> ResponseReturnValue:
     def command(sid: UUID, f: MultiDict[str, str]) -> Done:
         teacher = f.get("teacher_id", "").strip()
         if not teacher:
             raise DomainError("请选择教师 / Choose the teacher")
         return services().sync_classes.swap_teacher(actor(), sid, teacher_id=parse_id(teacher))
 
-    return _on_session(session_id, command, "已换人主讲 / Another teacher teaches it")
+    return _on_session(lesson_id, command, "已换人主讲 / Another teacher teaches it")
 
 
-@bp.post("/sessions/<session_id>/deliver")
-def deliver(session_id: str) -> ResponseReturnValue:
+@bp.post("/sessions/<lesson_id>/deliver")
+def deliver(lesson_id: str) -> ResponseReturnValue:
     def command(sid: UUID, f: MultiDict[str, str]) -> Done:
         page = services().sync_pages.session_page(actor(), sid)
         attendance = {}
@@ -370,22 +375,22 @@ def deliver(session_id: str) -> ResponseReturnValue:
             uploads=uploaded(MAX_FILES),
         )
 
-    return _on_session(session_id, command, "已记录上课与出勤 / Lesson and attendance recorded")
+    return _on_session(lesson_id, command, "已记录上课与出勤 / Lesson and attendance recorded")
 
 
-@bp.post("/sessions/<session_id>/drafts")
-def add_draft(session_id: str) -> ResponseReturnValue:
+@bp.post("/sessions/<lesson_id>/drafts")
+def add_draft(lesson_id: str) -> ResponseReturnValue:
     return _on_session(
-        session_id,
+        lesson_id,
         lambda sid, f: services().sync_classes.add_draft(actor(), sid, text=f.get("text", "")),
         "教案稿已保存 / Draft saved",
     )
 
 
-@bp.post("/sessions/<session_id>/drafts/<int:revision>/comment")
-def comment(session_id: str, revision: int) -> ResponseReturnValue:
+@bp.post("/sessions/<lesson_id>/drafts/<int:revision>/comment")
+def comment(lesson_id: str, revision: int) -> ResponseReturnValue:
     return _on_session(
-        session_id,
+        lesson_id,
         lambda sid, f: services().sync_classes.comment_draft(
             actor(), sid, revision, comment=f.get("comment", "")
         ),
@@ -393,19 +398,19 @@ def comment(session_id: str, revision: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/sessions/<session_id>/drafts/<int:revision>/final")
-def finalise(session_id: str, revision: int) -> ResponseReturnValue:
+@bp.post("/sessions/<lesson_id>/drafts/<int:revision>/final")
+def finalise(lesson_id: str, revision: int) -> ResponseReturnValue:
     return _on_session(
-        session_id,
+        lesson_id,
         lambda sid, f: services().sync_classes.finalise_plan(actor(), sid, revision),
         "已定稿 / The plan is final",
     )
 
 
-@bp.post("/sessions/<session_id>/feedback")
-def feedback(session_id: str) -> ResponseReturnValue:
+@bp.post("/sessions/<lesson_id>/feedback")
+def feedback(lesson_id: str) -> ResponseReturnValue:
     return _on_session(
-        session_id,
+        lesson_id,
         lambda sid, f: services().sync_classes.give_feedback(
             actor(),
             sid,
@@ -417,10 +422,10 @@ def feedback(session_id: str) -> ResponseReturnValue:
     )
 
 
-@bp.post("/sessions/<session_id>/reflection")
-def reflect(session_id: str) -> ResponseReturnValue:
+@bp.post("/sessions/<lesson_id>/reflection")
+def reflect(lesson_id: str) -> ResponseReturnValue:
     return _on_session(
-        session_id,
+        lesson_id,
         lambda sid, f: services().sync_classes.reflect(
             actor(), sid, reflection=f.get("reflection", "")
         ),

@@ -8,11 +8,12 @@ page again with the reason (422) and stores nothing.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from werkzeug.datastructures import MultiDict
@@ -22,6 +23,7 @@ from services.actor import Done
 from services.errors import DomainError
 from services.evidence import MAX_EVIDENCE_BYTES
 from services.sync_classes import Receiver
+from services.sync_workbook import timetable_workbook
 from web import labels
 from web.current import actor, parse_id, services, settle
 from web.evidence import uploaded
@@ -206,6 +208,19 @@ def _timetable_page(tid: UUID, status: int = 200, **context: Any) -> ResponseRet
 @bp.get("/timetables/<timetable_id>")
 def timetable(timetable_id: str) -> ResponseReturnValue:
     return _timetable_page(parse_id(timetable_id))
+
+
+@bp.get("/timetables/<timetable_id>/timetable.xlsx")
+def workbook(timetable_id: str) -> ResponseReturnValue:
+    """The timetable to print: one sheet per school, in its own periods."""
+    page = services().sync_pages.timetable_page(actor(), parse_id(timetable_id), None)
+    return send_file(
+        io.BytesIO(timetable_workbook(page)),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"同步课堂课表-{page.timetable.name}.xlsx",
+        max_age=0,
+    )
 
 
 @bp.post("/timetables/<timetable_id>/slots")

@@ -5,8 +5,11 @@ a teacher records delivery and attendance from their week, and another bureau fi
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 from uuid import UUID
+
+import openpyxl
 
 from domain.roles import Role
 from infra.wiring import Runtime
@@ -77,6 +80,13 @@ def test_a_timetable_is_built_accepted_generated_and_a_lesson_delivered_from_a_p
         )
         assert answered.status_code == 302
     assert admin.post(f"/sync/timetables/{timetable}/generate").status_code == 302
+    exported = admin.get(f"/sync/timetables/{timetable}/timetable.xlsx")
+    assert exported.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(exported.data))
+    assert sorted(book.sheetnames) == ["海宁市教育局第一小学", "海宁市教育局第二小学"]
+    member_sheet = book["海宁市教育局第二小学"]
+    tuesday_third = str(member_sheet.cell(row=5, column=3).value)  # 第3节, 周二
+    assert tuesday_third.startswith("语文 3年级1班\n09:50–10:30\n助教 李老师")
     page = admin.text(f"/sync/timetables/{timetable}?week=2025-03-03")
     assert "第3节 09:40–10:20 ⇄ " in page
     assert "第3节 09:50–10:30 (重叠30分钟)" in page

@@ -239,7 +239,7 @@ class SyncClassService:
                 occurred_at=now,
             )
             changed.append(bookings)
-        return Done(timetable.id, self.ctx.platform.save_all(*changed))
+        return Done(timetable.id, self.ctx.platform.save_all(*changed), part_id=slot_id)
 
     @staticmethod
     def _by_school(

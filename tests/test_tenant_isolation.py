@@ -291,12 +291,46 @@ class World:
             "checkpoints": [{"due": "2025-10-31", "required": 1}],
             "targets": {"demo_lesson": 2},
             "details": {},
+            # Synchronized classes: a slot, a lesson's delivery, preparation and feedback.
+            "weekday": 2,
+            "period": 1,
+            "subject": "语文",
+            "host_class_id": "3-1",
+            "host_teacher_id": a_ids["user_id"],
+            "receivers": [
+                {
+                    "school_id": a_ids["other_school_id"],
+                    "class_id": "3-1",
+                    "teacher_id": a_ids["user_id"],
+                }
+            ],
+            "accept": True,
+            "teacher_id": a_ids["user_id"],
+            "started": "08:00",
+            "ended": "08:40",
+            "quality": "good",
+            "attendance": [
+                {
+                    "school_id": a_ids["other_school_id"],
+                    "class_id": "3-1",
+                    "present": 30,
+                    "size": 40,
+                }
+            ],
+            "text": "走查教案",
+            "student_response": "走查",
+            "homework_rate": 90.0,
+            "quiz_average": 80.0,
+            "reflection": "走查",
+            "holidays": ["2025-10-01"],
+            "workdays": [{"on": "2025-09-28", "weekday": 1}],
             **dict.fromkeys(
                 (
                     "on",
                     "occurred_on",
                     "founded_on",
                     "paired_on",
+                    "starts_on",
                     "ended_on",
                     "ends_on",
                     "period_start",

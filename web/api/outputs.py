@@ -31,6 +31,10 @@ class RecordMade(Done):
     record_id: str = Field(description="The record it made, for …/records/{record_id}/…")
 
 
+class SlotMade(Done):
+    slot_id: str = Field(description="The slot it proposed, for …/slots/{slot_id}/…")
+
+
 class Token(Answer):
     token: str
     token_type: Literal["Bearer"]

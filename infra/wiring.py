@@ -54,6 +54,7 @@ from services.plans import PlanService
 from services.platform import Platform
 from services.progress import ProgressService
 from services.queries import QueryService, WaitGate
+from services.sync_calendar import SyncCalendarService
 from services.sync_classes import SyncClassService
 from services.sync_queries import SyncClassQueries
 from services.teacher_import import TeacherImportService
@@ -73,6 +74,7 @@ class Services:
     teacher_import: TeacherImportService
     sync_classes: SyncClassService
     sync_pages: SyncClassQueries
+    sync_calendars: SyncCalendarService
 
 
 @dataclass
@@ -277,6 +279,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
             teacher_import=TeacherImportService(ctx),
             sync_classes=SyncClassService(ctx),
             sync_pages=SyncClassQueries(ctx),
+            sync_calendars=SyncCalendarService(ctx),
         ),
         lease=lease,
         rate_limiter=limiter,

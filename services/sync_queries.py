@@ -142,6 +142,15 @@ def figures_of(rows: list[SessionRow], school_id: UUID | None, today: date) -> F
 
 
 @dataclass(frozen=True)
+class CommunitySync:
+    """What the bureau's drill-down shows of a community's synchronized classes: counts and rates
+    overall and per subject, never plans, comments or feedback."""
+
+    overall: Figures
+    by_subject: dict[str, Figures]
+
+
+@dataclass(frozen=True)
 class TimetablePage:
     timetable: TimetableRow
     community: CommunityRow
@@ -309,6 +318,23 @@ class SyncClassQueries:
                 }
             )
         return {"schools": sorted(schools, key=lambda s: (not s["core"], s["name"]))}
+
+    def community_figures(
+        self, actor: Actor, community_id: UUID, as_of: date | None = None
+    ) -> CommunitySync:
+        """Every timetable of the community, lessons up to ``as_of`` (today)."""
+        scope_of(self.ctx, actor, community_id)
+        as_of = as_of or self.ctx.today()
+        rows = [
+            r for r in self.ctx.sync_classes.sessions(community_id=community_id) if r.on <= as_of
+        ]
+        by_subject: dict[str, list[SessionRow]] = {}
+        for r in rows:
+            by_subject.setdefault(r.subject, []).append(r)
+        return CommunitySync(
+            figures_of(rows, None, as_of),
+            {k: figures_of(v, None, as_of) for k, v in sorted(by_subject.items())},
+        )
 
     # A school's and a teacher's week -------------------------------------------------------
 

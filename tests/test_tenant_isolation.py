@@ -124,7 +124,7 @@ TENANT_IDS = (
 #: URL variables scoped by another variable of the same URL (a class id is "3-1" in any school).
 SCOPED = {"class_id": "3-1", "record_id": "1", "slot_id": "1", "revision": "1"}
 #: URL variables that are not tenant data at all.
-PLAIN = {"code": "en", "kind": "xlsx", "filename": "app.css", "year": "2025"}
+PLAIN = {"code": "en", "kind": "xlsx", "filename": "app.css", "year": "2025", "token": "made-up"}
 
 
 def fill_rule(rule: Rule, chosen: dict[str, str]) -> str:

@@ -89,6 +89,7 @@ def _register_areas(app: Flask) -> None:
         "web.dashboard",
         "web.mentoring",
         "web.sync_classes",
+        "web.sync_calendar",
         "web.api",
     ):
         try:

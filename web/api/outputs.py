@@ -35,6 +35,11 @@ class SlotMade(Done):
     slot_id: str = Field(description="The slot it proposed, for …/slots/{slot_id}/…")
 
 
+class CalendarFeedState(Answer):
+    active: bool
+    url: str | None = Field(description="The personal iCalendar address (null when off)")
+
+
 class Token(Answer):
     token: str
     token_type: Literal["Bearer"]

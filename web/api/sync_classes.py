@@ -21,8 +21,9 @@ from web.api import inputs as i
 from web.api.base import actor, done, items, jsonable
 from web.api.communities import YEAR_PATH, _year, uploads
 from web.api.contract import operation
-from web.api.outputs import Done, Open, SlotMade, items_of
+from web.api.outputs import CalendarFeedState, Done, Open, SlotMade, items_of
 from web.current import parse_id, services
+from web.sync_calendar import feed_url
 
 sync = partial(operation, tag="sync-classes")
 SLOT_ID = {"type": "string", "pattern": "^[0-9]+$", "examples": ["1"]}
@@ -443,3 +444,60 @@ def set_school_calendar(year: str, body: i.SchoolCalendar) -> ResponseReturnValu
 )
 def set_minimum_overlap(body: i.MinimumOverlap) -> ResponseReturnValue:
     return done(services().sync_classes.set_min_overlap(actor(), body.minutes))
+
+
+# One's calendar feed -----------------------------------------------------------------------------
+
+
+def _feed_answer() -> dict[str, Any]:
+    me = actor()
+    state = services().sync_calendars.feed(me)
+    url = feed_url(me.user_id, state.generation) if state.active and me.user_id else None
+    return {"active": state.active, "url": url}
+
+
+@sync(
+    "GET",
+    "/sync/me/calendar",
+    summary="One's calendar feed: whether it is on, and its personal address",
+    answer=CalendarFeedState,
+)
+def my_calendar_feed() -> ResponseReturnValue:
+    return _feed_answer()
+
+
+@sync(
+    "POST",
+    "/sync/me/calendar",
+    summary="Issue a new personal calendar address (any earlier one stops working)",
+    answer=CalendarFeedState,
+)
+def issue_calendar_feed() -> ResponseReturnValue:
+    services().sync_calendars.issue(actor())  # the feed is read from its aggregate: no wait
+    return _feed_answer()
+
+
+@sync(
+    "DELETE",
+    "/sync/me/calendar",
+    summary="Revoke one's calendar address",
+    answer=Done,
+)
+def revoke_calendar_feed() -> ResponseReturnValue:
+    return done(services().sync_calendars.revoke(actor()))
+
+
+@sync(
+    "GET",
+    "/communities/<community_id>/sync-figures",
+    summary="A community's lessons up to a day: due, delivered, delivery and attendance rates, "
+    "overall and per subject (counts only, as the bureau's drill-down shows them)",
+    query=i.AsOf,
+    answer=Open,
+)
+def community_sync_figures(community_id: str, query: i.AsOf) -> ResponseReturnValue:
+    found = services().sync_pages.community_figures(actor(), parse_id(community_id), query.as_of)
+    return {
+        "overall": _figures(found.overall),
+        "by_subject": {k: _figures(v) for k, v in found.by_subject.items()},
+    }

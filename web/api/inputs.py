@@ -241,7 +241,8 @@ class NewActivity(Input):
     details: dict[str, Any] = Field(
         default_factory=dict,
         description="Per kind. shadow_placement: `teacher_id`, `host_school_id` (uuid), "
-        "`starts_on`, `ends_on` (date); others: `summary`, `link`, and their own fields",
+        "`starts_on`, `ends_on` (date); recorded_class (专递课堂): `subject` and `used_by` (the "
+        "class that used it); others: `summary`, `link`, and their own fields",
     )
 
 

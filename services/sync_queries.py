@@ -20,7 +20,8 @@ from projections.sync_classes import SessionRow, SlotRow, TimetableRow
 from services.actor import Actor
 from services.communities import Scope, scope_of
 from services.context import Context
-from services.errors import NotFound
+from services.errors import DomainError, NotFound
+from services.line_diff import DiffLine, line_diff
 from services.platform import NOT_THERE
 from services.policy import CommunityAction, community_allowed
 
@@ -439,6 +440,25 @@ class SyncClassQueries:
 
     # One lesson ----------------------------------------------------------------------------
 
+    def compare_drafts(
+        self, actor: Actor, session_id: UUID, older: int | None, newer: int | None
+    ) -> DraftComparison:
+        """Two revisions of the lesson plan, line by line (by default the last two), for the
+        schools taking part; anyone else finds no such lesson."""
+        page = self.session_page(actor, session_id)
+        if page.session is None:
+            raise NotFound("课次不存在 / No such lesson")
+        drafts = {int(d["revision"]): str(d["text"]) for d in page.session.drafts}
+        if len(drafts) < 2:
+            raise DomainError("至少要有两稿才能比较 / Two drafts are needed to compare")
+        newer = max(drafts) if newer is None else newer
+        older = newer - 1 if older is None else older
+        if older not in drafts or newer not in drafts or older == newer:
+            raise DomainError("请选择两份不同的教案稿 / Choose two different drafts")
+        return DraftComparison(
+            page, older, newer, line_diff(drafts[older], drafts[newer]), sorted(drafts)
+        )
+
     def session_page(self, actor: Actor, session_id: UUID) -> SessionPage:
         row = self.ctx.sync_classes.session(session_id)
         if row is None:
@@ -479,6 +499,15 @@ class SyncClassQueries:
             is_host=is_host,
             host_teachers=host_teachers,
         )
+
+
+@dataclass(frozen=True)
+class DraftComparison:
+    page: SessionPage
+    older: int
+    newer: int
+    lines: list[DiffLine]
+    revisions: list[int]
 
 
 def due_for(row: SessionRow, teacher_id: UUID, today: date) -> list[str]:

@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from domain.sync_session import Quality
 from services.actor import Done
-from services.errors import DomainError
+from services.errors import DomainError, NotFound
 from services.evidence import MAX_EVIDENCE_BYTES
 from services.sync_classes import Receiver
 from services.sync_workbook import timetable_workbook
@@ -322,6 +322,31 @@ def _session_page(sid: UUID, status: int = 200, **context: Any) -> ResponseRetur
 @bp.get("/sessions/<lesson_id>")
 def session(lesson_id: str) -> ResponseReturnValue:
     return _session_page(parse_id(lesson_id))
+
+
+def _revision(name: str) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 6:
+        raise DomainError("请选择两份不同的教案稿 / Choose two different drafts")
+    return int(raw)
+
+
+@bp.get("/sessions/<lesson_id>/compare")
+def compare(lesson_id: str) -> ResponseReturnValue:
+    """Two revisions of the lesson plan, line by line (the last two unless chosen)."""
+    sid = parse_id(lesson_id)
+    services().sync_classes.require_visible(actor(), session_id=sid)
+    try:
+        found = services().sync_pages.compare_drafts(
+            actor(), sid, _revision("old"), _revision("new")
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return _session_page(sid, 422, **_failed(exc))
+    return render_template("sync/compare.html", found=found)
 
 
 def _on_session(lesson_id: str, command: Any, message: str) -> ResponseReturnValue:

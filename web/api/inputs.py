@@ -461,3 +461,12 @@ class MinimumOverlap(Input):
 
 class Week(Query):
     week: date | None = Field(None, description="Any day of the week to show (this week)")
+
+
+class DraftPair(Query):
+    old: Annotated[int, Field(ge=1, le=10_000)] | None = Field(
+        None, description="The older revision (the one before `new`)"
+    )
+    new: Annotated[int, Field(ge=1, le=10_000)] | None = Field(
+        None, description="The newer revision (the latest)"
+    )

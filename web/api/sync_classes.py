@@ -280,6 +280,24 @@ def get_lesson(lesson_id: str) -> ResponseReturnValue:
 
 
 @sync(
+    "GET",
+    "/sync-lessons/<lesson_id>/compare",
+    summary="Two revisions of the lesson plan line by line (the last two unless chosen), for "
+    "the schools taking part",
+    query=i.DraftPair,
+    answer=Open,
+)
+def compare_lesson_drafts(lesson_id: str, query: i.DraftPair) -> ResponseReturnValue:
+    found = services().sync_pages.compare_drafts(actor(), parse_id(lesson_id), query.old, query.new)
+    return {
+        "old": found.older,
+        "new": found.newer,
+        "revisions": found.revisions,
+        "lines": [{"kind": line.kind, "text": line.text} for line in found.lines],
+    }
+
+
+@sync(
     "POST",
     "/sync-lessons/<lesson_id>/reschedule",
     summary="Move a lesson to another day and host period, checked like a new slot",

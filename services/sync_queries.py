@@ -7,9 +7,12 @@ by the schools taking part.
 from __future__ import annotations
 
 import contextlib
+import functools
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from domain.roles import Role
@@ -24,6 +27,34 @@ from services.errors import DomainError, NotFound
 from services.line_diff import DiffLine, line_diff
 from services.platform import NOT_THERE
 from services.policy import CommunityAction, community_allowed
+
+#: Names looked up while one page is drawn (a school, its classes, a teacher appear on many
+#: lessons of a week): kept for that call only, so nothing outlives the request that read it.
+_LOOKUPS: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("sync_lookups", default=None)
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def _memoised(method: Method) -> Method:
+    @functools.wraps(method)
+    def drawing(*args: Any, **kwargs: Any) -> Any:
+        if _LOOKUPS.get() is not None:
+            return method(*args, **kwargs)
+        token = _LOOKUPS.set({})
+        try:
+            return method(*args, **kwargs)
+        finally:
+            _LOOKUPS.reset(token)
+
+    return drawing  # type: ignore[return-value]
+
+
+def _remember(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    memo = _LOOKUPS.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def monday_of(day: date) -> date:
@@ -195,8 +226,12 @@ class SyncClassQueries:
     # Names ---------------------------------------------------------------------------------
 
     def _user(self, user_id: UUID) -> str:
-        row = self.ctx.directory.user_for_session(user_id)
-        return row.display_name if row else "—"
+        def name() -> str:
+            row = self.ctx.directory.user_for_session(user_id)
+            return row.display_name if row else "—"
+
+        found: str = _remember(("user", user_id), name)
+        return found
 
     def _placed(self, scope: Scope, raw: dict[str, Any]) -> Placed:
         school_id: UUID = raw["school_id"]
@@ -204,8 +239,13 @@ class SyncClassQueries:
             (s.school_tenant_id for s in scope.stints if s.school_id == school_id),
             scope.community.tenant_id,
         )
-        school = self.ctx.directory.school(tenant, school_id)
-        classes = {c.class_id: c for c in self.ctx.directory.classes(tenant, school_id)}
+        school = _remember(
+            ("school", tenant, school_id), lambda: self.ctx.directory.school(tenant, school_id)
+        )
+        classes = _remember(
+            ("classes", tenant, school_id),
+            lambda: {c.class_id: c for c in self.ctx.directory.classes(tenant, school_id)},
+        )
         found = classes.get(str(raw["class_id"]))
         return Placed(
             school_id=school_id,
@@ -272,6 +312,7 @@ class SyncClassQueries:
         may_edit = community_allowed(actor, CommunityAction.DRAFT_PLAN, **scope.policy())  # type: ignore[arg-type]
         return scope, self.ctx.sync_classes.timetables([community_id]), may_edit
 
+    @_memoised
     def timetable_page(self, actor: Actor, timetable_id: UUID, week: date | None) -> TimetablePage:
         row, scope = self._timetable(actor, timetable_id)
         slots = [self._slot_view(actor, scope, s) for s in self.ctx.sync_classes.slots([row.id])]
@@ -320,6 +361,7 @@ class SyncClassQueries:
             )
         return {"schools": sorted(schools, key=lambda s: (not s["core"], s["name"]))}
 
+    @_memoised
     def community_figures(
         self, actor: Actor, community_id: UUID, as_of: date | None = None
     ) -> CommunitySync:
@@ -348,6 +390,7 @@ class SyncClassQueries:
                 continue  # a community the school has left and may no longer see
         return found
 
+    @_memoised
     def school_page(self, actor: Actor, school_id: UUID, week: date | None) -> SchoolPage:
         """The school's staff and its bureau: its lessons hosted and received, its week."""
         school = self.ctx.directory.school(actor.tenant_id, school_id)
@@ -410,6 +453,7 @@ class SyncClassQueries:
             found.append((scope.community, self.ctx.sync_classes.timetables([community_id])))
         return sorted(found, key=lambda pair: pair[0].name)
 
+    @_memoised
     def my_week(self, actor: Actor, week: date | None) -> WeekGrid:
         """我本周的同步课: a teacher's lessons this week and what each still needs from them."""
         if actor.user_id is None:
@@ -459,6 +503,7 @@ class SyncClassQueries:
             page, older, newer, line_diff(drafts[older], drafts[newer]), sorted(drafts)
         )
 
+    @_memoised
     def session_page(self, actor: Actor, session_id: UUID) -> SessionPage:
         row = self.ctx.sync_classes.session(session_id)
         if row is None:

@@ -25,10 +25,11 @@ from services.evidence import MAX_EVIDENCE_BYTES
 from services.sync_classes import Receiver
 from services.sync_workbook import timetable_workbook
 from web import labels
-from web.current import actor, parse_id, services, settle
+from web.current import actor, parse_id, runtime, seen, services, settle
 from web.evidence import uploaded
 from web.forms import form_date
 from web.i18n import bilingual
+from web.page_cache import cached_page
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
 labels.register(bp)
@@ -48,6 +49,8 @@ ANSWERS = {
     "accepted": "已接受 / Accepted",
     "declined": "已拒绝 / Declined",
 }
+#: The views a school's sync-class page is drawn from (its cached copy is dropped when one moves).
+SCHOOL_PAGE_VIEWS = ("sync_classes", "directory", "communities")
 #: Receiving classes one slot form offers (a slot may have more; the API takes any number).
 RECEIVER_ROWS = 3
 MAX_FILES = 3
@@ -306,8 +309,15 @@ def extra(timetable_id: str, slot_id: str) -> ResponseReturnValue:
 
 @bp.get("/schools/<school_id>")
 def school(school_id: str) -> ResponseReturnValue:
-    page = services().sync_pages.school_page(actor(), parse_id(school_id), _week())
-    return render_template("sync/school.html", page=page, form=MultiDict())
+    """The week grid teachers look at all day: kept per session until a view it reads moves."""
+    sid, week = parse_id(school_id), _week()
+    version = tuple(runtime().positions_of(v, at_least=seen()) for v in SCHOOL_PAGE_VIEWS)
+
+    def draw() -> ResponseReturnValue:
+        page = services().sync_pages.school_page(actor(), sid, week)
+        return render_template("sync/school.html", page=page, form=MultiDict())
+
+    return cached_page(version, draw, services().sync_pages.ctx.today())
 
 
 # One lesson ---------------------------------------------------------------------------------

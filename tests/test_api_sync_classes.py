@@ -4,9 +4,11 @@ the schools taking part."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from uuid import UUID
 
+import openpyxl
 import pytest
 
 from domain.sync_session import session_id_for
@@ -117,6 +119,10 @@ def test_a_semester_is_built_answered_generated_and_taught_through_the_api(api: 
     read = teacher.get(f"/sync-lessons/{lesson}").json
     assert (read["status"], read["counted"]) == ("delivered", True)
     assert read["drafts"][0]["text"] == PLAN
+    exported = core.get(f"/timetables/{timetable}/timetable.xlsx")
+    assert exported.mimetype.endswith("spreadsheetml.sheet")
+    sheets = openpyxl.load_workbook(io.BytesIO(exported.data)).sheetnames
+    assert sorted(sheets) == ["海宁市教育局第一小学", "海宁市教育局第二小学"]
     figures = api.as_("hn-sadmin").get(f"/schools/{api.hn.school_id}/sync-classes").json
     assert figures["hosted"]["delivered"] == 1
     # The bureau reads the lesson's counts, never its plan.
@@ -134,10 +140,12 @@ def test_a_slot_on_a_period_that_does_not_exist_answers_422_and_stores_nothing(a
 def test_an_attendance_larger_than_the_class_and_a_wrong_date_are_refused(api: Api) -> None:
     timetable, slot = a_timetable(api)
     core = api.as_("hn-sadmin")
-    slot_id = core.post(f"/timetables/{timetable}/slots", slot).json["slot_id"]
-    api.runtime.catch_up()
+    proposed = core.post(f"/timetables/{timetable}/slots", slot)
+    settled(api, created(proposed))
+    slot_id = proposed.json["slot_id"]
     member = api.as_("hn-badmin")
-    member.post(f"/timetables/{timetable}/slots/{slot_id}/answer", {"accept": True})
+    answer = member.post(f"/timetables/{timetable}/slots/{slot_id}/answer", {"accept": True})
+    settled(api, created(answer, 200))
     settled(api, created(core.post(f"/timetables/{timetable}/generate"), 200))
     lesson = str(session_id_for(UUID(timetable), f"{slot_id}@2025-03-04"))
     set_clock(api, 2025, 3, 4)

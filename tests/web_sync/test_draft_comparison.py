@@ -41,20 +41,20 @@ def test_two_drafts_are_compared_by_the_schools_taking_part_and_hidden_from_the_
     slot = propose(runtime, hn, timetable)
     sync.answer_slot(bd_admin(runtime, hn), timetable, slot, accept=True)
     sync.generate_sessions(hn.school_admin, timetable)
-    runtime.catch_up()
+    settled(runtime)
     lesson = min(
         runtime.services.sync_pages.my_week(hn.teacher, date(2025, 3, 3)).lessons(),
         key=lambda x: x.row.on,
     ).row.id
     sync.add_draft(hn.teacher, lesson, text=FIRST)
-    runtime.catch_up()
+    settled(runtime)
 
     teacher = web.browser("hn-teacher")
     too_few = teacher.get(f"/sync/sessions/{lesson}/compare")
     assert too_few.status_code == 422
     assert "至少要有两稿才能比较" in too_few.get_data(as_text=True)
     sync.add_draft(hn.other_teacher, lesson, text=SECOND)
-    runtime.catch_up()
+    settled(runtime)
     assert "比较两稿" in teacher.text(f"/sync/sessions/{lesson}")
     page = teacher.text(f"/sync/sessions/{lesson}/compare?old=1&new=2")
     assert (
@@ -76,3 +76,8 @@ def test_two_drafts_are_compared_by_the_schools_taking_part_and_hidden_from_the_
     assert answer.status_code == 200
     assert (answer.json["old"], answer.json["new"]) == (1, 2)
     assert {"kind": "added", "text": "四、拓展：仿写两句"} in answer.json["lines"]
+
+
+def settled(runtime: Runtime) -> None:
+    """Wait for the projections running beside the app (never a second catch-up beside them)."""
+    assert runtime.services.queries.wait_for(runtime.platform.head())

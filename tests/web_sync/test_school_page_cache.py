@@ -28,7 +28,7 @@ def test_a_kept_school_page_shows_a_delivery_and_a_cancellation_on_the_next_visi
     slot = propose(runtime, hn, timetable)
     sync.answer_slot(bd_admin(runtime, hn), timetable, slot, accept=True)
     sync.generate_sessions(hn.school_admin, timetable)
-    runtime.catch_up()
+    settled(runtime)
     lessons = sorted(
         runtime.services.sync_pages.my_week(hn.teacher, date(2025, 3, 3)).lessons()
         + runtime.services.sync_pages.my_week(hn.teacher, date(2025, 3, 10)).lessons(),
@@ -51,8 +51,13 @@ def test_a_kept_school_page_shows_a_delivery_and_a_cancellation_on_the_next_visi
         quality="good",
     )
     sync.cancel(hn.school_admin, lessons[1].row.id, reason="停电检修")
-    runtime.catch_up()
+    settled(runtime)
     after = admin.text(path)
     assert after != before
     assert "停电检修" in after  # the cancellation, with its reason
     assert DELIVERED in after  # the delivered lesson in the grid
+
+
+def settled(runtime: Runtime) -> None:
+    """Wait for the projections running beside the app (never a second catch-up beside them)."""
+    assert runtime.services.queries.wait_for(runtime.platform.head())

@@ -31,7 +31,7 @@ def test_the_bureau_sees_counts_delivery_rates_and_subjects_but_no_plan_or_feedb
     for slot in (chinese, maths):
         sync.answer_slot(bd_admin(runtime, hn), timetable, slot, accept=True)
     sync.generate_sessions(hn.school_admin, timetable)
-    runtime.catch_up()
+    settled(runtime)
     week = runtime.services.sync_pages.my_week(hn.teacher, date(2025, 3, 3)).lessons()
     tuesday, thursday = sorted(week, key=lambda x: x.row.on)
     sync.add_draft(hn.teacher, tuesday.row.id, text=PLAN)
@@ -53,7 +53,7 @@ def test_the_bureau_sees_counts_delivery_rates_and_subjects_but_no_plan_or_feedb
         quiz_average=85.0,
     )
     sync.cancel(hn.school_admin, thursday.row.id, reason="春季运动会")
-    runtime.catch_up()
+    settled(runtime)
 
     monitor = web.browser("hn-monitor")
     page = monitor.text(f"/dashboard/communities/{community}?as_of=2025-03-06")
@@ -91,3 +91,8 @@ def test_the_bureau_sees_counts_delivery_rates_and_subjects_but_no_plan_or_feedb
     assert answer.json["by_subject"]["语文"]["delivery_rate"] == 100.0
     assert answer.json["overall"]["cancelled"] == 1
     assert FEEDBACK not in answer.get_data(as_text=True)
+
+
+def settled(runtime: Runtime) -> None:
+    """Wait for the projections running beside the app (never a second catch-up beside them)."""
+    assert runtime.services.queries.wait_for(runtime.platform.head())

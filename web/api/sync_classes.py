@@ -10,13 +10,14 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from flask import url_for
+from flask import Response, url_for
 from flask.typing import ResponseReturnValue
 
 from domain.sync_session import SyncSession
 from projections.sync_classes import TimetableRow
 from services.sync_classes import Receiver
 from services.sync_queries import Figures, Lesson, SlotView, WeekGrid
+from services.sync_workbook import timetable_workbook
 from web.api import inputs as i
 from web.api.base import actor, done, items, jsonable
 from web.api.communities import YEAR_PATH, _year, uploads
@@ -28,7 +29,7 @@ from web.sync_calendar import feed_url
 sync = partial(operation, tag="sync-classes")
 SLOT_ID = {"type": "string", "pattern": "^[0-9]+$", "examples": ["1"]}
 REVISION = {"type": "integer", "minimum": 1, "examples": [1]}
-MAX_FILES = 5
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _figures(found: Figures) -> dict[str, Any]:
@@ -153,6 +154,21 @@ def get_timetable(timetable_id: str, query: i.Week) -> ResponseReturnValue:
         "by_subject": {k: _figures(v) for k, v in page.by_subject.items()},
         "may_edit": page.may_edit,
     }
+
+
+@sync(
+    "GET",
+    "/timetables/<timetable_id>/timetable.xlsx",
+    summary="The timetable to print as Excel: one sheet per school, in its own periods",
+    answer=None,
+    media=XLSX,
+)
+def timetable_workbook_file(timetable_id: str) -> ResponseReturnValue:
+    page = services().sync_pages.timetable_page(actor(), parse_id(timetable_id), None)
+    response = Response(timetable_workbook(page), mimetype=XLSX)
+    response.headers["Content-Disposition"] = "attachment; filename=timetable.xlsx"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @sync(

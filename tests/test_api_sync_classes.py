@@ -105,6 +105,11 @@ def test_a_semester_is_built_answered_generated_and_taught_through_the_api(api: 
     week = teacher.get("/sync/me", week="2025-03-04").json
     assert [x["id"] for x in week["lessons"]] == [lesson]
     settled(api, created(teacher.post(f"/sync-lessons/{lesson}/drafts", {"text": PLAN}), 200))
+    comment = {"comment": "建议增加朗读环节"}
+    receiving = api.as_("hn-teacher2")
+    settled(api, created(receiving.post(f"/sync-lessons/{lesson}/drafts/1/comments", comment), 200))
+    error(teacher.post(f"/sync-lessons/{lesson}/drafts/x/final"), 400)
+    settled(api, created(teacher.post(f"/sync-lessons/{lesson}/drafts/1/final"), 200))
     set_clock(api, 2025, 3, 4)
     delivery = {
         "started": "09:40",
@@ -119,6 +124,8 @@ def test_a_semester_is_built_answered_generated_and_taught_through_the_api(api: 
     read = teacher.get(f"/sync-lessons/{lesson}").json
     assert (read["status"], read["counted"]) == ("delivered", True)
     assert read["drafts"][0]["text"] == PLAN
+    assert read["drafts"][0]["comments"][0]["comment"] == "建议增加朗读环节"
+    assert read["final_revision"] == 1
     exported = core.get(f"/timetables/{timetable}/timetable.xlsx")
     assert exported.mimetype.endswith("spreadsheetml.sheet")
     sheets = openpyxl.load_workbook(io.BytesIO(exported.data)).sheetnames

@@ -19,7 +19,7 @@ from services.sync_classes import Receiver
 from services.sync_queries import Figures, Lesson, SlotView, WeekGrid
 from services.sync_workbook import timetable_workbook
 from web.api import inputs as i
-from web.api.base import actor, done, items, jsonable
+from web.api.base import InvalidInput, actor, done, items, jsonable
 from web.api.communities import YEAR_PATH, _year, uploads
 from web.api.contract import operation
 from web.api.outputs import CalendarFeedState, Done, Open, SlotMade, items_of
@@ -28,8 +28,14 @@ from web.sync_calendar import feed_url
 
 sync = partial(operation, tag="sync-classes")
 SLOT_ID = {"type": "string", "pattern": "^[0-9]+$", "examples": ["1"]}
-REVISION = {"type": "integer", "minimum": 1, "examples": [1]}
+REVISION = {"type": "string", "pattern": "^[1-9][0-9]{0,5}$", "examples": ["1"]}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _revision(raw: str) -> int:
+    if not raw.isdigit() or len(raw) > 6 or int(raw) < 1:
+        raise InvalidInput("revision", "应为稿次编号 / Must be a draft's number (1, 2, …)")
+    return int(raw)
 
 
 def _figures(found: Figures) -> dict[str, Any]:
@@ -390,30 +396,33 @@ def add_lesson_draft(lesson_id: str, body: i.Draft) -> ResponseReturnValue:
 
 @sync(
     "POST",
-    "/sync-lessons/<lesson_id>/drafts/<int:revision>/comments",
+    "/sync-lessons/<lesson_id>/drafts/<revision>/comments",
     summary="Comment on a draft (the schools taking part)",
     path={"revision": REVISION},
     body=i.DraftComment,
     answer=Done,
 )
 def comment_lesson_draft(
-    lesson_id: str, revision: int, body: i.DraftComment
+    lesson_id: str, revision: str, body: i.DraftComment
 ) -> ResponseReturnValue:
     result = services().sync_classes.comment_draft(
-        actor(), parse_id(lesson_id), revision, comment=body.comment
+        actor(), parse_id(lesson_id), _revision(revision), comment=body.comment
     )
     return done(result)
 
 
 @sync(
     "POST",
-    "/sync-lessons/<lesson_id>/drafts/<int:revision>/final",
+    "/sync-lessons/<lesson_id>/drafts/<revision>/final",
     summary="Make a revision the final plan (the host teacher)",
     path={"revision": REVISION},
     answer=Done,
 )
-def finalise_lesson_plan(lesson_id: str, revision: int) -> ResponseReturnValue:
-    return done(services().sync_classes.finalise_plan(actor(), parse_id(lesson_id), revision))
+def finalise_lesson_plan(lesson_id: str, revision: str) -> ResponseReturnValue:
+    result = services().sync_classes.finalise_plan(
+        actor(), parse_id(lesson_id), _revision(revision)
+    )
+    return done(result)
 
 
 @sync(

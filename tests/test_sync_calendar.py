@@ -122,6 +122,8 @@ def test_a_teacher_subscribes_revokes_and_renews_and_old_addresses_stop_working(
     assert "DTSTART;TZID=Asia/Shanghai:20250304T094000" in text
     assert "SUMMARY:同步课（主讲）语文 3年级" in text
 
+    assert teacher.post("/sync/calendar/revoke", csrf=False).status_code == 400  # no CSRF token
+    assert anyone.get(first).status_code == 200
     assert teacher.post("/sync/calendar/revoke").status_code == 302
     assert anyone.get(first).status_code == 404
     assert teacher.post("/sync/calendar/issue").status_code == 302

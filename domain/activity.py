@@ -26,6 +26,8 @@ from domain.fields import (
     PARTICIPANTS,
     PLACEMENT_END,
     PLACEMENT_START,
+    SUBJECT,
+    USED_BY_CLASS,
     WITHDRAWAL_REASON,
     check_evidence,
     check_uuid,
@@ -38,6 +40,7 @@ ACTIVITY_KINDS = (
     TaskKind.EXTENSION_COURSE,
     TaskKind.STUDENT_EXCHANGE,
     TaskKind.RESEARCH_OUTPUT,
+    TaskKind.RECORDED_CLASS,
 )
 OUTPUT_LEVELS = ("school", "county", "city", "province", "national")  # 校/县/市/省/国家
 #: A record entered this many days after the thing happened is flagged as late.
@@ -48,6 +51,8 @@ _DETAILS: dict[str, frozenset[str]] = {
     TaskKind.SHADOW_PLACEMENT: frozenset({"teacher_id", "host_school_id", "starts_on", "ends_on"}),
     TaskKind.STUDENT_EXCHANGE: frozenset({"exchange_kind", "student_count"}),
     TaskKind.RESEARCH_OUTPUT: frozenset({"level", "title"}),
+    # 专递课堂: a recorded lesson of a weak subject, shared and then used by a member's class.
+    TaskKind.RECORDED_CLASS: frozenset({"subject", "used_by"}),
 }
 
 
@@ -87,6 +92,12 @@ def _check_details(kind: str, details: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(details.get("title"), str) or not details["title"].strip():
             raise DomainError("成果需要题目 / A research output needs a title")
         checked["title"] = OUTPUT_TITLE.check(details["title"])
+    elif kind == TaskKind.RECORDED_CLASS:
+        for key, zh, en in (("subject", "学科", "subject"), ("used_by", "使用班级", "class")):
+            if not isinstance(details.get(key), str) or not details[key].strip():
+                raise DomainError(f"专递课堂需要{zh} / A recorded lesson needs its {en}")
+        checked["subject"] = SUBJECT.check(details["subject"].strip())
+        checked["used_by"] = USED_BY_CLASS.check(details["used_by"].strip())
     return checked
 
 

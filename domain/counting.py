@@ -27,6 +27,7 @@ class TaskKind(StrEnum):
     EXTENSION_COURSE = "extension_course"  # 线上拓展课程
     STUDENT_EXCHANGE = "student_exchange"  # 学生交流活动
     RESEARCH_OUTPUT = "research_output"  # 论文/案例/信息报道
+    RECORDED_CLASS = "recorded_class"  # 专递课堂
 
 
 TASK_KIND_NAMES = {
@@ -39,6 +40,7 @@ TASK_KIND_NAMES = {
     TaskKind.EXTENSION_COURSE: "线上拓展课程 / Shared extension courses",
     TaskKind.STUDENT_EXCHANGE: "学生交流活动 / Student exchange activities",
     TaskKind.RESEARCH_OUTPUT: "论文/案例/信息报道 / Research outputs and news",
+    TaskKind.RECORDED_CLASS: "专递课堂 / Recorded lessons for a weak subject",
 }
 
 

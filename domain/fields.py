@@ -312,6 +312,36 @@ CHECKPOINTS = Items("检查点", "Checkpoints", MAX_CHECKPOINTS, min_items=1)
 REQUIRED_SHARE = Number("检查点比例", "A checkpoint's share", 0.0, 1.0, above_minimum=True)
 TARGET_SETTING = Whole("年度目标", "A yearly target", 0, MAX_TARGET)
 
+# Synchronized classes (同步课堂)
+MAX_SLOTS_PER_TIMETABLE = 500
+MAX_RECEIVING_CLASSES = 10
+MAX_CLASS_SIZE = 100
+MAX_SEMESTER_DAYS = 200
+MAX_CALENDAR_DAYS = 100  # holidays (or make-up workdays) of one year's calendar setting
+SEMESTER_NAME = Text("学期名称", "A semester's name", TITLE_LENGTH)
+SEMESTER_START = Day("学期开始日期", "A semester's start")
+SEMESTER_END = Day("学期结束日期", "A semester's end")
+SUBJECT = Text("学科", "A subject", SHORT_TEXT_LENGTH)
+USED_BY_CLASS = Text("使用班级", "The class that used it", SHORT_TEXT_LENGTH)
+SLOTS = Items("同步课时段", "Sync-class slots", MAX_SLOTS_PER_TIMETABLE)
+RECEIVING_CLASSES = Items("接收班级", "Receiving classes", MAX_RECEIVING_CLASSES, min_items=1)
+SESSION_ON = Day("上课日期", "The lesson's date")
+MIN_OVERLAP = Whole("最短重叠时间（分钟）", "The minimum overlap in minutes", 1, 120)
+CALENDAR_DAYS = Items("日历日期", "Calendar dates", MAX_CALENDAR_DAYS)
+CALENDAR_DAY = Day("日历日期", "A calendar date")
+CANCELLING_REASON = Text("取消原因", "The reason", REASON_LENGTH, multiline=True)
+ANSWER_REASON = Text("答复说明", "The reason", REASON_LENGTH, min_length=0, multiline=True)
+CLASS_SIZE = Whole("班级人数", "A class size", 1, MAX_CLASS_SIZE)
+PRESENT = Whole("出勤人数", "Students present", 0, MAX_CLASS_SIZE)
+MINUTES_LOST = Whole("损失时长（分钟）", "Minutes lost", 0, 8 * 60)
+CLOCK_TIME = Text("时间", "A time", 5)
+LESSON_PLAN = Text("教案", "A lesson plan", FREE_TEXT_LENGTH * 4, multiline=True)
+PLAN_COMMENT = Text("备课意见", "A comment", FREE_TEXT_LENGTH, multiline=True)
+STUDENT_RESPONSE = Text("学生反应", "The students' response", FREE_TEXT_LENGTH, multiline=True)
+REFLECTION = Text("教学反思", "A reflection", FREE_TEXT_LENGTH, multiline=True)
+PERCENTAGE = Number("百分比", "A percentage", 0.0, 100.0)
+MIN_SUBJECTS = Whole("最少学科数", "The minimum number of subjects", 1, MAX_SUBJECTS)
+
 YEAR = Whole("年份", "A year", FIRST_YEAR, LAST_YEAR)
 QUARTER = Whole("季度", "A quarter", 1, MAX_CHECKPOINTS)
 SEALED_FIGURES = Items("封存数据", "Sealed figures", MAX_SEALED_FIGURES)

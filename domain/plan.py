@@ -19,6 +19,7 @@ from domain.base import DomainError, TenantAggregate
 from domain.counting import TaskKind
 from domain.fields import (
     COMMENTS,
+    MIN_SUBJECTS,
     PLAN_END,
     PLAN_START,
     PLAN_TITLE,
@@ -44,9 +45,17 @@ class Task:
     counts: str = ""  # what counts, in the plan's own words
     rule: str = Rule.SUM
     threshold: int = 1
+    #: "in at least N subjects" (Yuyao: ≥ 20 sessions in ≥ 2 subjects); 0 = no such rule.
+    min_units: int = 0
+    #: Other kinds of record that count toward this task too (Haining: sync sessions or 送教下乡).
+    also: tuple[str, ...] = ()
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return frozenset({self.kind, *self.also})
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        raw: dict[str, Any] = {
             "kind": self.kind,
             "target": self.target,
             "weight": self.weight,
@@ -54,6 +63,12 @@ class Task:
             "rule": self.rule,
             "threshold": self.threshold,
         }
+        # Only when set, so the plans recorded before these rules read back unchanged.
+        if self.min_units:
+            raw["min_units"] = self.min_units
+        if self.also:
+            raw["also"] = list(self.also)
+        return raw
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Task:
@@ -64,6 +79,8 @@ class Task:
             counts=str(raw.get("counts", "")),
             rule=str(raw.get("rule", Rule.SUM)),
             threshold=int(raw.get("threshold", 1)),
+            min_units=int(raw.get("min_units", 0)),
+            also=tuple(str(k) for k in raw.get("also", ())),
         )
 
 
@@ -86,6 +103,13 @@ def check_tasks(tasks: list[Task]) -> list[dict[str, Any]]:
             raise DomainError(f"未知计数规则 / Unknown counting rule: {task.rule}")
         if task.threshold < 1:
             raise DomainError(f"{task.kind}: 门槛至少为1 / A threshold is at least 1")
+        also = tuple(dict.fromkeys(task.also))
+        if any(k not in set(TaskKind) or k == task.kind for k in also):
+            raise DomainError(f"{task.kind}: 合并计数的任务类型无效 / Invalid kinds counted too")
+        if task.min_units and task.rule != Rule.SUM:
+            raise DomainError(
+                f"{task.kind}: 学科数要求只适用于累计计数 / A subject minimum is for summed tasks"
+            )
         checked.append(
             Task(
                 kind=task.kind,
@@ -94,6 +118,8 @@ def check_tasks(tasks: list[Task]) -> list[dict[str, Any]]:
                 counts=TASK_COUNTS.check(task.counts),
                 rule=task.rule,
                 threshold=THRESHOLD.check(task.threshold),
+                min_units=MIN_SUBJECTS.check(task.min_units) if task.min_units else 0,
+                also=also,
             ).as_dict()
         )
     return checked

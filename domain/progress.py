@@ -78,14 +78,45 @@ def counts(
     ]
 
 
+def units_for(task: Task, counted: Iterable[Counted]) -> list[str]:
+    """The distinct units (for a sync-class task: the subjects) with work counted, sorted."""
+    per_unit: dict[str, int] = defaultdict(int)
+    for c in counted:
+        if c.task_kind in task.kinds and c.unit:
+            per_unit[c.unit] += c.amount
+    return sorted(unit for unit, total in per_unit.items() if total > 0)
+
+
 def done_for(task: Task, counted: Iterable[Counted]) -> int:
-    mine = [c for c in counted if c.task_kind == task.kind]
+    mine = [c for c in counted if c.task_kind in task.kinds]
     if task.rule == Rule.UNITS:
         per_unit: dict[str, int] = defaultdict(int)
         for c in mine:
             per_unit[c.unit] += c.amount
         return sum(1 for total in per_unit.values() if total >= task.threshold)
-    return max(sum(c.amount for c in mine), 0)
+    done = max(sum(c.amount for c in mine), 0)
+    if task.min_units and len(units_for(task, mine)) < task.min_units:
+        # Enough lessons in too few subjects is not done: it stops one short of the target.
+        return min(done, task.target - 1)
+    return done
+
+
+def shortfall(task: Task, counted: Iterable[Counted]) -> str:
+    """Which part of a task is missing, in words ("" when it is met)."""
+    mine = [c for c in counted if c.task_kind in task.kinds]
+    parts = []
+    total = max(sum(c.amount for c in mine), 0) if task.rule == Rule.SUM else done_for(task, mine)
+    if total < task.target:
+        parts.append(f"还差{task.target - total}次 / {task.target - total} more")
+    if task.min_units:
+        units = units_for(task, mine)
+        if len(units) < task.min_units:
+            have = "、".join(units) or "无"
+            parts.append(
+                f"还差{task.min_units - len(units)}个学科（已有：{have}） / "
+                f"{task.min_units - len(units)} more subject(s)"
+            )
+    return "；".join(parts)
 
 
 def progress(

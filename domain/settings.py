@@ -16,10 +16,13 @@ from eventsourcing.domain import event
 from domain.base import DomainError, TenantAggregate
 from domain.counting import TaskKind
 from domain.fields import (
+    CALENDAR_DAY,
+    CALENDAR_DAYS,
     CHECKPOINTS,
     DUE,
     MAX_SCHOOLS,
     MENTEE_LIMIT,
+    MIN_OVERLAP,
     PLACEMENT_DAYS,
     PLAN_DEADLINE,
     REQUIRED_SHARE,
@@ -57,6 +60,31 @@ DEFAULT_TARGETS: dict[str, int] = {
     TaskKind.STUDENT_EXCHANGE: 2,
     TaskKind.RESEARCH_OUTPUT: 2,
 }
+
+
+#: Minutes a sync-class period must overlap at a receiving school (the issue's default).
+DEFAULT_MIN_OVERLAP = 30
+
+
+@dataclass(frozen=True)
+class SchoolCalendar:
+    """A year's days off and make-up workdays (调休上班: a weekend day that keeps a weekday's
+    timetable), which the sync-class timetable skips and adds."""
+
+    year: int
+    holidays: frozenset[date]
+    workdays: dict[date, int]  # the date → the ISO weekday whose timetable it keeps
+
+    def is_school_day(self, day: date) -> bool:
+        return self.timetable_weekday(day) is not None
+
+    def timetable_weekday(self, day: date) -> int | None:
+        """Which weekday's timetable the day keeps, or None when there is no school."""
+        if day in self.workdays:
+            return self.workdays[day]
+        if day in self.holidays or day.isoweekday() > 5:
+            return None
+        return day.isoweekday()
 
 
 @dataclass(frozen=True)
@@ -126,6 +154,8 @@ class TenantSettings(TenantAggregate):
             t.key: {"name": t.name, "max_schools": t.max_schools} for t in DEFAULT_COMMUNITY_TYPES
         }
         self.years: dict[int, dict[str, Any]] = {}
+        self.calendars: dict[int, dict[str, Any]] = {}
+        self.sync_min_overlap = DEFAULT_MIN_OVERLAP
 
     class CommunityTypeSet(TenantAggregate.Event):
         key: str
@@ -239,6 +269,73 @@ class TenantSettings(TenantAggregate):
             shadow_placement_days=int(raw["shadow_placement_days"]),
             mentor_max_mentees=int(raw["mentor_max_mentees"]),
         )
+
+    class SchoolCalendarSet(TenantAggregate.Event):
+        year: int
+        holidays: list[date]
+        workdays: list[dict[str, Any]]
+
+    @event(SchoolCalendarSet)
+    def _set_calendar(
+        self,
+        year: int,
+        holidays: list[date],
+        workdays: list[dict[str, Any]],
+        *,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        self.calendars[year] = {"holidays": holidays, "workdays": workdays}
+
+    def set_school_calendar(
+        self,
+        *,
+        year: int,
+        holidays: list[date],
+        workdays: dict[date, int],
+        actor_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        """A year's holidays and make-up workdays (each keeps one weekday's timetable)."""
+        YEAR.check(year)
+        days = [CALENDAR_DAY.check(d) for d in CALENDAR_DAYS.check(holidays)]
+        extra = [CALENDAR_DAY.check(d) for d in CALENDAR_DAYS.check(list(workdays))]
+        if any(d.year != year for d in (*days, *extra)):
+            raise DomainError(f"日期须在{year}年内 / The dates are in {year}")
+        if set(days) & set(extra):
+            raise DomainError("同一天不能既放假又上班 / A day is a holiday or a workday, not both")
+        for weekday in workdays.values():
+            if isinstance(weekday, bool) or weekday not in range(1, 6):
+                raise DomainError(
+                    "调休日按星期一至五的课表上课 / A workday keeps a Mon–Fri timetable"
+                )
+        self._set_calendar(
+            year,
+            sorted(set(days)),
+            [{"on": d, "weekday": workdays[d]} for d in sorted(extra)],
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+        )
+
+    def school_calendar(self, year: int) -> SchoolCalendar:
+        raw = self.calendars.get(year, {"holidays": [], "workdays": []})
+        return SchoolCalendar(
+            year,
+            frozenset(raw["holidays"]),
+            {w["on"]: int(w["weekday"]) for w in raw["workdays"]},
+        )
+
+    class SyncMinimumOverlapSet(TenantAggregate.Event):
+        minutes: int
+
+    @event(SyncMinimumOverlapSet)
+    def _set_overlap(self, minutes: int, *, actor_id: UUID | None, occurred_at: datetime) -> None:
+        self.sync_min_overlap = minutes
+
+    def set_sync_min_overlap(
+        self, minutes: int, *, actor_id: UUID | None, occurred_at: datetime
+    ) -> None:
+        self._set_overlap(MIN_OVERLAP.check(minutes), actor_id=actor_id, occurred_at=occurred_at)
 
 
 def settings_id(tenant_id: UUID) -> UUID:

@@ -94,7 +94,12 @@ def seed_history(
 
     plans = {
         fusion: [
-            Task(TaskKind.SYNC_CLASS, 10, counts="同步课堂或送教下乡示范课累计不少于10节"),
+            Task(
+                TaskKind.SYNC_CLASS,
+                10,
+                counts="同步课堂或送教下乡示范课累计不少于10节",
+                also=(TaskKind.DEMO_LESSON,),
+            ),
             Task(TaskKind.ONLINE_RESEARCH, 4),
             Task(TaskKind.OFFLINE_RESEARCH, 4),
             Task(TaskKind.MENTORING, 9, rule=Rule.UNITS, threshold=5, counts="每对师徒≥5次"),
@@ -162,6 +167,7 @@ def seed_history(
     record(sl_teacher, fusion, research, "02-26", "语文组联合教研：单元整体教学")
     record(bd_teacher, fusion, research, "04-16", "数学组同课异构", late=1)
     record(sl_teacher, fusion, research, "06-11", "英语组作业设计研讨")
+    record(sl_teacher, fusion, demo, "05-14", "送教博达：《荷花》示范课")
     record(sl_teacher, fusion, exchange, "05-28", "“手拉手”六一联欢", late=2, student_count=86)
     record(
         bd_teacher,
@@ -216,6 +222,9 @@ def seed_history(
 
     # Mentoring runs through the year beside it: each step is replayed before the seals after it.
     mentoring = MentoringHistory(runtime, fusion, users)
+    from infra.demo_sync import SyncHistory  # here: it replays with this module's history_at
+
+    sync_classes = SyncHistory(runtime, fusion, users, schools)
 
     # The bureau sealed each quarter as reported; a record of June work entered in late July
     # then amends the sealed Q2 figure visibly.
@@ -237,6 +246,7 @@ def seed_history(
                 )
             runtime.catch_up()
         mentoring.replay(until=_at(sealed_on, 11))
+        sync_classes.replay(until=_at(sealed_on, 11))
         with history_at(runtime, _at(sealed_on, 11)):
             services.progress.seal_quarter(admin, year=YEAR, quarter=quarter)
         runtime.catch_up()
@@ -250,6 +260,7 @@ def seed_history(
         schools,
         {name: _actor(runtime, users[name]) for name in ("sl-admin", "bd-admin", "bd-fukp")},
     )
+    sync_classes.replay(until=datetime.now(UTC))
 
 
 # Paired mentoring (师徒结对) -----------------------------------------------------------------------

@@ -38,6 +38,7 @@ from infra.views.communities import SQLCommunitiesView
 from infra.views.directory import SQLDirectoryView
 from infra.views.entries import SQLActivityFeedView, SQLAuditLogView
 from infra.views.mentoring import SQLMentoringView
+from infra.views.sync_classes import SQLSyncClassesView
 from infra.wake import InProcessWake
 from projections.activity_feed import ActivityFeedProjection
 from projections.assessment import AssessmentProjection
@@ -46,6 +47,7 @@ from projections.base import Projection
 from projections.communities import CommunitiesProjection
 from projections.directory import DirectoryProjection
 from projections.mentoring import MentoringProjection
+from projections.sync_classes import SyncClassesProjection
 from services.activities import ActivityService
 from services.assessment import AssessmentService
 from services.communities import CommunityService
@@ -60,6 +62,9 @@ from services.plans import PlanService
 from services.platform import Platform
 from services.progress import ProgressService
 from services.queries import QueryService, WaitGate
+from services.sync_calendar import SyncCalendarService
+from services.sync_classes import SyncClassService
+from services.sync_queries import SyncClassQueries
 from services.teacher_import import TeacherImportService
 
 
@@ -76,6 +81,9 @@ class Services:
     pages: PageQueries
     teacher_import: TeacherImportService
     assessment: AssessmentService
+    sync_classes: SyncClassService
+    sync_pages: SyncClassQueries
+    sync_calendars: SyncCalendarService
 
 
 @dataclass
@@ -168,6 +176,7 @@ def make_views(platform: Platform) -> dict[str, SQLView]:
         SQLCommunitiesView(datastore),
         SQLMentoringView(datastore),
         SQLAssessmentView(datastore),
+        SQLSyncClassesView(datastore),
     ]
     return {view.name: view for view in views}
 
@@ -207,6 +216,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
     audit = views["audit_log"]
     communities = views["communities"]
     mentoring = views["mentoring"]
+    sync_classes = views["sync_classes"]
     assert isinstance(directory, SQLDirectoryView)
     assert isinstance(feed, SQLActivityFeedView)
     assert isinstance(audit, SQLAuditLogView)
@@ -214,6 +224,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
     assert isinstance(mentoring, SQLMentoringView)
     assessment = views["assessment"]
     assert isinstance(assessment, SQLAssessmentView)
+    assert isinstance(sync_classes, SQLSyncClassesView)
     projections: list[Projection[Any]] = [
         DirectoryProjection(directory),
         ActivityFeedProjection(feed),
@@ -221,6 +232,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         CommunitiesProjection(communities),
         MentoringProjection(mentoring),
         AssessmentProjection(assessment),
+        SyncClassesProjection(sync_classes),
     ]
     client = _redis_client(settings.redis_url) if settings.redis_url else None
     prefix = settings.redis_prefix
@@ -245,6 +257,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         ),
         communities=communities,
         mentoring=mentoring,
+        sync_classes=sync_classes,
         blobs=make_blobs(settings, platform),
         figures_cache=figures_cache,
         community_figures=community_figures_cache(),
@@ -285,6 +298,9 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
             pages=PageQueries(ctx),
             teacher_import=TeacherImportService(ctx),
             assessment=AssessmentService(ctx),
+            sync_classes=SyncClassService(ctx),
+            sync_pages=SyncClassQueries(ctx),
+            sync_calendars=SyncCalendarService(ctx),
         ),
         lease=lease,
         rate_limiter=limiter,

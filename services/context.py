@@ -14,6 +14,7 @@ from projections.audit_log import AuditLogView
 from projections.communities import CommunitiesView
 from projections.directory import DirectoryView
 from projections.mentoring import MentoringView
+from projections.sync_classes import SyncClassesView
 from services.clock import Clock, local_date, utc_now
 from services.evidence import BlobStore
 from services.passwords import PasswordHasher
@@ -84,6 +85,7 @@ class Context:
     wait_for: WaitForPosition
     communities: CommunitiesView
     mentoring: MentoringView
+    sync_classes: SyncClassesView
     blobs: BlobStore
     clock: Clock = utc_now
     #: The bureau dashboard's figures, keyed by query and the tenant's version in the

@@ -117,7 +117,10 @@ def not_counted_because(row: ContributionRow, plan: PlanRow | None, timeline: li
     """Empty when the record counts toward the plan in force; else the ``NotCounted`` reason."""
     if plan is None:
         return NotCounted.NO_PLAN
-    if row.task_kind not in {t["kind"] for t in plan.tasks}:
+    counted_kinds = {t["kind"] for t in plan.tasks} | {
+        k for t in plan.tasks for k in t.get("also", ())
+    }
+    if row.task_kind not in counted_kinds:
         return NotCounted.NOT_IN_PLAN
     if not plan.period_start <= row.occurred_on <= plan.period_end:
         return NotCounted.OUTSIDE_PERIOD
@@ -438,9 +441,17 @@ class ProgressService:
         """The events behind a figure: what, where, who, when it happened, when it was recorded."""
         scope = scope_of(self.ctx, actor, community_id)
         figures = self.community(actor, community_id, as_of=as_of)
-        rows = self.ctx.communities.contributions([community_id], up_to=as_of, task_kind=task_kind)
-        timeline = [s.stint() for s in scope.stints]
         plan = figures.plan
+        # A task may count other kinds too (同步课堂 or 送教下乡): its drill-down lists them all.
+        also: list[str] = next(
+            (t.get("also", []) for t in (plan.tasks if plan else []) if t["kind"] == task_kind), []
+        )
+        rows = self.ctx.communities.contributions(
+            [community_id], up_to=as_of, task_kind=None if also else task_kind
+        )
+        if also:
+            rows = [r for r in rows if r.task_kind == task_kind or r.task_kind in also]
+        timeline = [s.stint() for s in scope.stints]
         drill = []
         for r in reversed(rows):
             reason = not_counted_because(r, plan, timeline)

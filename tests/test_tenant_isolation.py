@@ -44,11 +44,15 @@ from werkzeug.test import TestResponse
 from domain.assessment import Lines
 from domain.counting import TaskKind
 from domain.plan import Task
+from domain.roles import Role
+from domain.sync_session import session_id_for
 from infra.ratelimit import InMemoryRateLimiter
 from infra.wiring import Runtime
 from services.actor import Actor
 from services.evidence import Upload
+from services.sync_classes import Receiver
 from tests.conftest import PASSWORD, Bureau, make_bureau, open_runtime, sqlite_settings
+from tests.test_domain_sync_classes import bell
 from web import create_app
 from web.api.base import issue_token
 
@@ -74,6 +78,9 @@ class Side:
     session_id: UUID | None = None
     #: A unified test with a class's scores uploaded by the core school (names in ``texts``).
     test_id: UUID | None = None
+    #: A synchronized-class timetable and one of its lessons, delivered with a plan and feedback.
+    timetable_id: UUID | None = None
+    lesson_id: UUID | None = None
 
     @property
     def ids(self) -> dict[str, str]:
@@ -91,6 +98,8 @@ class Side:
             "pair_id": str(self.pair_id),
             "session_id": str(self.session_id),
             "test_id": str(self.test_id),
+            "timetable_id": str(self.timetable_id),
+            "lesson_id": str(self.lesson_id),
             "sha256": self.activity_evidence,
             "mentoring_sha256": self.mentoring_evidence,
         }
@@ -112,13 +121,21 @@ TENANT_IDS = (
     "application_id",
     "pair_id",
     "session_id",
+    "timetable_id",
+    "lesson_id",
     "sha256",
     "test_id",
 )
 #: URL variables scoped by another variable of the same URL (a class id is "3-1" in any school).
-SCOPED = {"class_id": "3-1", "record_id": "1", "class_name": "1班"}
+SCOPED = {
+    "class_id": "3-1",
+    "record_id": "1",
+    "class_name": "1班",
+    "slot_id": "1",
+    "revision": "1",
+}
 #: URL variables that are not tenant data at all.
-PLAIN = {"code": "en", "kind": "xlsx", "filename": "app.css", "year": "2025"}
+PLAIN = {"code": "en", "kind": "xlsx", "filename": "app.css", "year": "2025", "token": "made-up"}
 
 
 def fill_rule(rule: Rule, chosen: dict[str, str]) -> str:
@@ -303,12 +320,45 @@ class World:
             "checkpoints": [{"due": "2025-10-31", "required": 1}],
             "targets": {"demo_lesson": 2},
             "details": {},
+            # Synchronized classes: a slot, a lesson's delivery, preparation and feedback.
+            "weekday": 2,
+            "period": 1,
+            "host_class_id": "3-1",
+            "host_teacher_id": a_ids["user_id"],
+            "receivers": [
+                {
+                    "school_id": a_ids["other_school_id"],
+                    "class_id": "3-1",
+                    "teacher_id": a_ids["user_id"],
+                }
+            ],
+            "accept": True,
+            "teacher_id": a_ids["user_id"],
+            "started": "08:00",
+            "ended": "08:40",
+            "quality": "good",
+            "attendance": [
+                {
+                    "school_id": a_ids["other_school_id"],
+                    "class_id": "3-1",
+                    "present": 30,
+                    "size": 40,
+                }
+            ],
+            "text": "走查教案",
+            "student_response": "走查",
+            "homework_rate": 90.0,
+            "quiz_average": 80.0,
+            "reflection": "走查",
+            "holidays": ["2025-10-01"],
+            "workdays": [{"on": "2025-09-28", "weekday": 1}],
             **dict.fromkeys(
                 (
                     "on",
                     "occurred_on",
                     "founded_on",
                     "paired_on",
+                    "starts_on",
                     "ended_on",
                     "ends_on",
                     "period_start",
@@ -424,6 +474,8 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
     application = services.communities.apply_for_assistance(
         b.school_admin, needs=f"{label}走查帮扶需求：英语学科师资薄弱，希望结对", subjects=["英语"]
     ).id
+    timetable, lesson = synchronized_classes_of(runtime, b, label, at)
+    texts |= {f"{label}走查教案", f"{label}走查课后反馈"}
     at(2025, 5, 20)
     assert b.teacher.user_id is not None
     session_id, _ = services.people.start_session(
@@ -443,6 +495,8 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
         texts,
         session_id,
         test_id,
+        timetable,
+        lesson,
     )
 
 
@@ -478,6 +532,74 @@ def assess(runtime: Runtime, b: Bureau, label: str, texts: set[str]) -> UUID:
     )
     assert result.ok, result.errors
     return test_id
+
+
+def synchronized_classes_of(runtime: Runtime, b: Bureau, label: str, at: Any) -> tuple[UUID, UUID]:
+    """The core school hosts 语文 for the member school on Tuesdays this spring; the first lesson
+    is prepared, delivered with attendance and answered with feedback."""
+    services, sync = runtime.services, runtime.services.sync_classes
+    assert b.teacher.user_id is not None
+    assert b.other_teacher.user_id is not None
+    at(2025, 3, 1)
+    services.organisation.set_bell_schedule(b.admin, b.school_id, bell(8 * 60))
+    services.organisation.set_bell_schedule(b.admin, b.other_school_id, bell(8 * 60 + 10))
+    services.organisation.open_class(b.admin, b.other_school_id, grade=3, name="1班")
+    community = services.communities.found(
+        b.admin,
+        name=f"{label}同步课堂教共体",
+        kind="fusion",
+        core_school_id=b.school_id,
+        founded_on=date(2025, 1, 1),
+        round_start_year=2024,
+        round_end_year=2026,
+        member_school_ids=[b.other_school_id],
+    ).id
+    timetable = sync.draft_timetable(
+        b.school_admin,
+        community,
+        name=f"{label}走查大课表",
+        starts_on=date(2025, 3, 3),
+        ends_on=date(2025, 4, 30),
+    ).id
+    sync.propose_slot(
+        b.school_admin,
+        timetable,
+        weekday=2,
+        period=3,
+        subject="语文",
+        grade=3,
+        host_class_id="3-1",
+        host_teacher_id=b.teacher.user_id,
+        receivers=[Receiver(b.other_school_id, "3-1", b.other_teacher.user_id)],
+    )
+    member_admin = Actor(
+        user_id=b.admin.user_id,
+        tenant_id=b.tenant_id,
+        school_id=b.other_school_id,
+        roles=frozenset({Role.SCHOOL_ADMIN}),
+    )
+    sync.answer_slot(member_admin, timetable, "1", accept=True)
+    sync.generate_sessions(b.school_admin, timetable)
+    lesson = session_id_for(timetable, "1@2025-03-04")
+    sync.add_draft(b.teacher, lesson, text=f"{label}走查教案")
+    at(2025, 3, 4)
+    sync.deliver(
+        b.teacher,
+        lesson,
+        started="09:40",
+        ended="10:20",
+        attendance={f"{b.other_school_id}/3-1": (38, 40)},
+        quality="good",
+    )
+    sync.give_feedback(
+        b.other_teacher,
+        lesson,
+        student_response=f"{label}走查课后反馈",
+        homework_rate=90,
+        quiz_average=85,
+    )
+    runtime.catch_up()
+    return timetable, lesson
 
 
 def identifying_data(runtime: Runtime, a: Side, b: Side) -> tuple[set[str], set[str]]:
@@ -833,6 +955,7 @@ def snapshot_of_a(world: World) -> Any:
     admin = a.bureau.admin
     queries = services.queries
     schools = queries.schools(admin)
+    assert a.lesson_id is not None
     return (
         schools,
         [queries.classes(admin, s.id) for s in schools],
@@ -842,6 +965,7 @@ def snapshot_of_a(world: World) -> Any:
         services.plans.plans(admin, a.community_id),
         services.activities.activities(admin, a.community_id),
         services.mentoring.pair_detail(a.bureau.school_admin, a.pair_id),
+        services.sync_pages.session_page(a.bureau.teacher, a.lesson_id),
     )
 
 

@@ -3,7 +3,8 @@ the whole log in one batch, or a rebuild beside the live view.
 
 The history exercises every view: two bureaus, a community's busy year (invitations, a school
 joining and leaving, a plan returned twice, records amended and withdrawn), a mentoring pair with
-records confirmed, a unified test with a class's scores uploaded twice, and a teacher registered and given a new password in the same batch (whose
+records confirmed, a unified test with a class's scores uploaded twice, a semester of synchronized
+classes, and a teacher registered and given a new password in the same batch (whose
 ``credentials_changed_at`` a multi-row INSERT once dropped, letting an old token work again).
 """
 
@@ -17,6 +18,8 @@ from infra.wiring import Runtime
 from tests.assessment.world import LINES, csv_bytes, names, score_file
 from tests.conftest import PASSWORD, Bureau, SetClock, teacher_at
 from tests.test_communities_view_batches import a_busy_year, at
+from tests.test_sync_classes import bureau_with_bells
+from tests.test_sync_read_model import a_synchronized_semester
 from tests.workers.dumps import all_rows
 
 Rows = dict[str, dict[str, list[tuple[Any, ...]]]]
@@ -63,6 +66,11 @@ def a_history_for_every_view(runtime: Runtime, set_clock: SetClock) -> None:
     assert newcomer.user_id is not None
     runtime.services.people.reset_password(hn.school_admin, newcomer.user_id, new=PASSWORD + "-2")
     runtime.catch_up()
+    # Another bureau's semester of synchronized classes: slots answered, lessons generated,
+    # moved, cancelled and delivered with attendance, feedback and reflection.
+    a_synchronized_semester(
+        runtime, bureau_with_bells(runtime, set_clock, "zj", "诸暨市教育局"), set_clock
+    )
     joint_assessment(runtime, hn, story.community)
 
 

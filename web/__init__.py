@@ -109,6 +109,8 @@ def _register_areas(app: Flask) -> None:
         "web.mentoring",
         "web.assessment",
         "web.bundled",
+        "web.sync_classes",
+        "web.sync_calendar",
         "web.api",
     ):
         try:

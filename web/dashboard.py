@@ -239,8 +239,10 @@ def mine() -> ResponseReturnValue:
 
 @bp.get("/communities/<community_id>")
 def community(community_id: str) -> ResponseReturnValue:
-    page = reports().community(actor(), parse_id(community_id), as_of=_as_of())
-    return render_template("dashboard/community.html", page=page)
+    cid, as_of = parse_id(community_id), _as_of()
+    page = reports().community(actor(), cid, as_of=as_of)
+    sync = services().sync_pages.community_figures(actor(), cid, page.as_of)
+    return render_template("dashboard/community.html", page=page, sync=sync)
 
 
 @bp.get("/communities/<community_id>/events")

@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 WEB = Path(__file__).resolve().parents[2] / "web"
-AREAS = ("bureau", "school", "activity", "assessment")
+AREAS = ("bureau", "school", "activity", "assessment", "sync")
 
 
 @pytest.mark.parametrize("area", AREAS)

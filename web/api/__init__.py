@@ -13,6 +13,7 @@ import web.api.plans
 import web.api.progress
 import web.api.reference
 import web.api.settings
+import web.api.sync_classes
 import web.api.views  # noqa: F401 (registers the endpoints on the blueprint)
 from web.api.base import bp
 from web.extensions import csrf

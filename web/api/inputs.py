@@ -19,6 +19,7 @@ from domain.mentoring import MentoringKind, Mode
 from domain.plan import Rule
 from domain.roles import Role
 from domain.school import _CODE, _TIME, _WEEKDAY, Locality, Stage
+from domain.sync_session import Quality
 from domain.user import _USERNAME, MIN_PASSWORD_LENGTH, KeyTeacherLevel
 from services.progress import Status
 from web.api.contract import Checked, Input, OneOf, Query
@@ -240,7 +241,8 @@ class NewActivity(Input):
     details: dict[str, Any] = Field(
         default_factory=dict,
         description="Per kind. shadow_placement: `teacher_id`, `host_school_id` (uuid), "
-        "`starts_on`, `ends_on` (date); others: `summary`, `link`, and their own fields",
+        "`starts_on`, `ends_on` (date); recorded_class (专递课堂): `subject` and `used_by` (the "
+        "class that used it); others: `summary`, `link`, and their own fields",
     )
 
 
@@ -351,3 +353,120 @@ class Dispute(Input):
 class PairEnd(Input):
     on: Annotated[date, Checked(f.ENDED_ON)]
     reason: Annotated[str, Checked(f.ENDING_REASON)]
+
+
+# Synchronized classes (同步课堂) -------------------------------------------------------------------
+
+ClassId = Annotated[str, Field(min_length=1, max_length=f.CLASS_NAME_LENGTH, examples=["3-1"])]
+Clock = Annotated[str, Checked(f.CLOCK_TIME), Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class NewTimetable(Input):
+    name: Annotated[str, Checked(f.SEMESTER_NAME)]
+    starts_on: Annotated[date, Checked(f.SEMESTER_START)]
+    ends_on: Annotated[date, Checked(f.SEMESTER_END)]
+
+
+class ReceivingClass(Input):
+    school_id: UUID
+    class_id: ClassId
+    teacher_id: UUID = Field(description="The receiving class's own teacher (助教)")
+
+
+class NewSlot(Input):
+    weekday: Annotated[int, Checked(_WEEKDAY)] = Field(description="ISO weekday, 1 = Monday")
+    period: Annotated[int, Checked(f.PERIOD_NUMBER)] = Field(
+        description="The host school's period number"
+    )
+    subject: Annotated[str, Checked(f.SUBJECT)]
+    grade: Annotated[int, Checked(f.GRADE)]
+    host_class_id: ClassId
+    host_teacher_id: UUID
+    receivers: Annotated[list[ReceivingClass], Checked(f.RECEIVING_CLASSES)]
+
+
+class SlotAnswer(Input):
+    accept: bool
+    reason: Annotated[str, Checked(f.ANSWER_REASON)] = ""
+
+
+class LessonMove(Input):
+    on: Annotated[date, Checked(f.SESSION_ON)]
+    period: Annotated[int, Checked(f.PERIOD_NUMBER)] = Field(
+        description="The host school's period number"
+    )
+
+
+class LessonCancel(Input):
+    reason: Annotated[str, Checked(f.CANCELLING_REASON)]
+
+
+class TeacherSwap(Input):
+    teacher_id: UUID
+
+
+class Attendance(Input):
+    school_id: UUID
+    class_id: ClassId
+    present: Annotated[int, Checked(f.PRESENT)]
+    size: Annotated[int, Checked(f.CLASS_SIZE)]
+
+
+class Delivery(Input):
+    started: Clock
+    ended: Clock
+    attendance: Annotated[list[Attendance], Checked(f.RECEIVING_CLASSES)] = Field(
+        description="One count per receiving class: students present out of the class size"
+    )
+    quality: Annotated[str, OneOf.of(Quality)]
+    minutes_lost: Annotated[int, Checked(f.MINUTES_LOST)] = 0
+    recording: Annotated[str, Field(max_length=f.FREE_TEXT_LENGTH)] = ""
+
+
+class Draft(Input):
+    text: Annotated[str, Checked(f.LESSON_PLAN)]
+
+
+class DraftComment(Input):
+    comment: Annotated[str, Checked(f.PLAN_COMMENT)]
+
+
+class Feedback(Input):
+    student_response: Annotated[str, Checked(f.STUDENT_RESPONSE)]
+    homework_rate: Annotated[float, Checked(f.PERCENTAGE)] = Field(description="Percent, 0–100")
+    quiz_average: Annotated[float, Checked(f.PERCENTAGE)] = Field(
+        description="The class's average quiz score, 0–100"
+    )
+
+
+class Reflection(Input):
+    reflection: Annotated[str, Checked(f.REFLECTION)]
+
+
+class MakeUpDay(Input):
+    on: Annotated[date, Checked(f.CALENDAR_DAY)]
+    weekday: Annotated[int, Checked(_WEEKDAY)] = Field(
+        description="The weekday whose timetable the make-up workday follows (1 = Monday)"
+    )
+
+
+class SchoolCalendar(Input):
+    holidays: Annotated[list[Annotated[date, Checked(f.CALENDAR_DAY)]], Checked(f.CALENDAR_DAYS)]
+    workdays: Annotated[list[MakeUpDay], Checked(f.CALENDAR_DAYS)] = Field(default_factory=list)
+
+
+class MinimumOverlap(Input):
+    minutes: Annotated[int, Checked(f.MIN_OVERLAP)]
+
+
+class Week(Query):
+    week: date | None = Field(None, description="Any day of the week to show (this week)")
+
+
+class DraftPair(Query):
+    old: Annotated[int, Field(ge=1, le=10_000)] | None = Field(
+        None, description="The older revision (the one before `new`)"
+    )
+    new: Annotated[int, Field(ge=1, le=10_000)] | None = Field(
+        None, description="The newer revision (the latest)"
+    )

@@ -31,6 +31,15 @@ class RecordMade(Done):
     record_id: str = Field(description="The record it made, for …/records/{record_id}/…")
 
 
+class SlotMade(Done):
+    slot_id: str = Field(description="The slot it proposed, for …/slots/{slot_id}/…")
+
+
+class CalendarFeedState(Answer):
+    active: bool
+    url: str | None = Field(description="The personal iCalendar address (null when off)")
+
+
 class Token(Answer):
     token: str
     token_type: Literal["Bearer"]

@@ -19,11 +19,11 @@ from services.sync_classes import Receiver
 from services.sync_queries import Figures, Lesson, SlotView, WeekGrid
 from services.sync_workbook import timetable_workbook
 from web.api import inputs as i
-from web.api.base import InvalidInput, actor, done, items, jsonable
 from web.api.activities import uploads
-from web.api.years import YEAR_PATH, _year
+from web.api.base import InvalidInput, actor, done, items, jsonable
 from web.api.contract import operation
 from web.api.outputs import CalendarFeedState, Done, Open, SlotMade, items_of
+from web.api.years import YEAR_PATH, _year
 from web.current import parse_id, services
 from web.sync_calendar import feed_url
 

@@ -56,6 +56,8 @@ MAX_CHECKPOINTS = 12
 MAX_SUBJECTS = 20
 MAX_ROLES = 10
 MAX_SEALED_FIGURES = 10_000
+MAX_SESSION_HOURS = 24  # 学时 one research session earns
+MAX_REQUIRED_HOURS = 1_000  # 学时 a teacher needs in a school year
 
 #: The widest integer a view stores (BIGINT); no field reaches it, but nested values are checked.
 _BIGINT = (-(1 << 63), (1 << 63) - 1)
@@ -308,6 +310,18 @@ MAX_SCHOOLS = Whole("学校数上限", "A school limit", 2, MAX_SCHOOLS_PER_COMM
 CHECKPOINTS = Items("检查点", "Checkpoints", MAX_CHECKPOINTS, min_items=1)
 REQUIRED_SHARE = Number("检查点比例", "A checkpoint's share", 0.0, 1.0, above_minimum=True)
 TARGET_SETTING = Whole("年度目标", "A yearly target", 0, MAX_TARGET)
+
+GROUP_NAME = Text("教研组名称", "A research group's name", ORGANISATION_NAME_LENGTH)
+SUBJECT = Text("学科", "A subject", SHORT_TEXT_LENGTH)
+GRADE_BAND = Text("学段", "A grade band", SHORT_TEXT_LENGTH, min_length=0)
+SESSION_THEME = Text("研修主题", "A session's theme", TITLE_LENGTH)
+MEETING_LINK = Text("会议链接", "A meeting link", LINK_LENGTH, min_length=0)
+CHECK_IN_CODE = Text("签到码", "A check-in code", 12)
+POST_TEXT = Text("发言内容", "A post", FREE_TEXT_LENGTH, multiline=True)
+SESSION_HOURS = Whole("学时", "Training hours", 0, MAX_SESSION_HOURS)
+REQUIRED_HOURS = Whole("年度学时要求", "The yearly hours", 0, MAX_REQUIRED_HOURS)
+SCHOOL_THRESHOLD = Whole("校数门槛", "The school threshold", 1, MAX_SCHOOLS_PER_COMMUNITY)
+MENTORING_HOURS = Whole("每条师徒活动学时", "Hours per mentoring record", 0, MAX_SESSION_HOURS)
 
 YEAR = Whole("年份", "A year", FIRST_YEAR, LAST_YEAR)
 QUARTER = Whole("季度", "A quarter", 1, MAX_CHECKPOINTS)

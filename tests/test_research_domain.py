@@ -200,7 +200,8 @@ def test_a_group_member_leaves_on_a_date_and_keeps_having_been_a_member() -> Non
     with pytest.raises(DomainError, match="等待审核"):
         group.request_to_join(teacher, OTHER_SCHOOL, occurred_at=STARTS)
     group.add_member(teacher, OTHER_SCHOOL, on=date(2025, 9, 2), actor_id=None, occurred_at=STARTS)
-    assert group.is_member(teacher) and not group.requests
+    assert group.is_member(teacher)
+    assert not group.requests
     group.remove_member(teacher, on=date(2026, 1, 1), actor_id=None, occurred_at=STARTS)
     assert not group.is_member(teacher)
     assert group.members[teacher]["joined_on"] == date(2025, 9, 2)

@@ -32,6 +32,7 @@ from infra.views.communities import SQLCommunitiesView
 from infra.views.directory import SQLDirectoryView
 from infra.views.entries import SQLActivityFeedView, SQLAuditLogView
 from infra.views.mentoring import SQLMentoringView
+from infra.views.research import SQLResearchView
 from infra.wake import InProcessWake
 from projections.activity_feed import ActivityFeedProjection
 from projections.audit_log import AuditLogProjection
@@ -39,6 +40,7 @@ from projections.base import Projection
 from projections.communities import CommunitiesProjection
 from projections.directory import DirectoryProjection
 from projections.mentoring import MentoringProjection
+from projections.research import ResearchProjection
 from services.activities import ActivityService
 from services.communities import CommunityService
 from services.context import Context, PositionCache
@@ -52,7 +54,9 @@ from services.plans import PlanService
 from services.platform import Platform
 from services.progress import ProgressService
 from services.queries import QueryService, WaitGate
+from services.research import ResearchService
 from services.teacher_import import TeacherImportService
+from services.training_hours import TrainingHoursService
 
 
 @dataclass
@@ -67,6 +71,8 @@ class Services:
     mentoring: MentoringService
     pages: PageQueries
     teacher_import: TeacherImportService
+    research: ResearchService
+    training_hours: TrainingHoursService
 
 
 @dataclass
@@ -158,6 +164,7 @@ def make_views(platform: Platform) -> dict[str, SQLView]:
         SQLAuditLogView(datastore),
         SQLCommunitiesView(datastore),
         SQLMentoringView(datastore),
+        SQLResearchView(datastore),
     ]
     return {view.name: view for view in views}
 
@@ -201,12 +208,15 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
     assert isinstance(audit, SQLAuditLogView)
     assert isinstance(communities, SQLCommunitiesView)
     assert isinstance(mentoring, SQLMentoringView)
+    research = views["research"]
+    assert isinstance(research, SQLResearchView)
     projections: list[Projection[Any]] = [
         DirectoryProjection(directory),
         ActivityFeedProjection(feed),
         AuditLogProjection(audit),
         CommunitiesProjection(communities),
         MentoringProjection(mentoring),
+        ResearchProjection(research),
     ]
     client = _redis_client(settings.redis_url) if settings.redis_url else None
     prefix = settings.redis_prefix
@@ -229,6 +239,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         communities=communities,
         mentoring=mentoring,
         blobs=make_blobs(settings, platform),
+        research=research,
         figures_cache=figures_cache,
         positions=positions,
         actors=LocalCache(100_000, lambda _: 1),
@@ -264,6 +275,8 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
             mentoring=MentoringService(ctx),
             pages=PageQueries(ctx),
             teacher_import=TeacherImportService(ctx),
+            research=ResearchService(ctx),
+            training_hours=TrainingHoursService(ctx),
         ),
         lease=lease,
         rate_limiter=limiter,

@@ -12,6 +12,7 @@ from projections.audit_log import AuditLogView
 from projections.communities import CommunitiesView
 from projections.directory import DirectoryView
 from projections.mentoring import MentoringView
+from projections.research import ResearchView
 from services.clock import Clock, local_date, utc_now
 from services.evidence import BlobStore
 from services.passwords import PasswordHasher
@@ -51,6 +52,7 @@ class Context:
     communities: CommunitiesView
     mentoring: MentoringView
     blobs: BlobStore
+    research: ResearchView
     clock: Clock = utc_now
     #: The bureau dashboard's figures, keyed by query and the communities view's position.
     figures_cache: PositionCache | None = None

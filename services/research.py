@@ -106,6 +106,11 @@ class ResearchHome:
         return [(g, s) for g, s in reversed(self.sessions()) if s.ends_at < self.now]
 
 
+#: One answer for a group or session that does not exist, or whose community the actor cannot
+#: see: a different message would tell another bureau that the id names something.
+GONE = "不存在 / Not found"
+
+
 class ResearchService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -115,15 +120,18 @@ class ResearchService:
         try:
             found: object = self.ctx.platform.repository.get(id_)
         except NOT_THERE as exc:
-            raise NotFound("不存在 / Not found") from exc
+            raise NotFound(GONE) from exc
         if not isinstance(found, cls):
-            raise NotFound("不存在 / Not found")
+            raise NotFound(GONE)
         return found
 
     def _group(self, actor: Actor, group_id: UUID) -> tuple[ResearchGroup, Community]:
         group = self._get(ResearchGroup, group_id)
         assert isinstance(group, ResearchGroup)
-        return group, community_of(self.ctx, actor, group.community_id)
+        try:
+            return group, community_of(self.ctx, actor, group.community_id)
+        except NotFound as exc:
+            raise NotFound(GONE) from exc
 
     def _session(
         self, actor: Actor, session_id: UUID
@@ -433,15 +441,18 @@ class ResearchService:
     def group_page(self, actor: Actor, group_id: UUID) -> GroupLine:
         group = self.ctx.research.group(group_id)
         if group is None:
-            raise NotFound("教研组不存在 / No such research group")
-        scope = scope_of(self.ctx, actor, group.community_id)
+            raise NotFound(GONE)
+        try:
+            scope = scope_of(self.ctx, actor, group.community_id)
+        except NotFound as exc:
+            raise NotFound(GONE) from exc
         [line] = self._lines(actor, [group], {group.community_id: scope.community.core_school_id})
         return line
 
     def session_page(self, actor: Actor, session_id: UUID) -> SessionPage:
         row = self.ctx.research.session(session_id)
         if row is None:
-            raise NotFound("研修活动不存在 / No such session")
+            raise NotFound(GONE)
         group = self.group_page(actor, row.group_id)
         names = group.names
         attendance = self.ctx.research.attendance(session_id=session_id)

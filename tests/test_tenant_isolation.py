@@ -71,6 +71,9 @@ class Side:
     texts: set[str] = field(default_factory=set)
     #: A signed-in session of the bureau's teacher (the sessions page ends one by its id).
     session_id: UUID | None = None
+    #: A research group of the community and one of its sessions, with a post "1".
+    group_id: UUID | None = None
+    research_session_id: UUID | None = None
 
     @property
     def ids(self) -> dict[str, str]:
@@ -87,6 +90,8 @@ class Side:
             "application_id": str(self.application_id),
             "pair_id": str(self.pair_id),
             "session_id": str(self.session_id),
+            "group_id": str(self.group_id),
+            "research_session_id": str(self.research_session_id),
             "sha256": self.activity_evidence,
             "mentoring_sha256": self.mentoring_evidence,
         }
@@ -108,10 +113,12 @@ TENANT_IDS = (
     "application_id",
     "pair_id",
     "session_id",
+    "group_id",
+    "research_session_id",
     "sha256",
 )
 #: URL variables scoped by another variable of the same URL (a class id is "3-1" in any school).
-SCOPED = {"class_id": "3-1", "record_id": "1"}
+SCOPED = {"class_id": "3-1", "record_id": "1", "post_id": "1"}
 #: URL variables that are not tenant data at all.
 PLAIN = {"code": "en", "kind": "xlsx", "filename": "app.css", "year": "2025"}
 
@@ -337,6 +344,9 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
         f"{label}走查公开课",
         f"{label}走查帮扶需求：英语学科师资薄弱，希望结对",
         f"{label}走查听课心得",
+        f"{label}走查教研组",
+        f"{label}走查研修主题",
+        f"{label}走查研讨发言",
         f"{label}-walk-activity.pdf",
         f"{label}-walk-record.pdf",
         f"{label.upper()}-ACTIVITY-FILE-MARKER",
@@ -406,6 +416,24 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
     session_id, _ = services.people.start_session(
         b.teacher.user_id, kind="web", address="10.0.0.1", agent=""
     )
+    group = services.research.form_group(
+        b.school_admin,
+        community,
+        name=f"{label}走查教研组",
+        subject="语文",
+        grade_band="",
+        leader_id=b.teacher.user_id,
+    ).id
+    research_session = services.research.schedule(
+        b.teacher,
+        group,
+        kind="themed_research",
+        theme=f"{label}走查研修主题",
+        starts_at=datetime(2025, 5, 20, 1, tzinfo=UTC),
+        ends_at=datetime(2025, 5, 20, 3, tzinfo=UTC),
+        host_id=b.teacher.user_id,
+    ).id
+    services.research.post(b.teacher, research_session, text=f"{label}走查研讨发言")
     runtime.catch_up()
     return Side(
         b,
@@ -418,6 +446,8 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
         hashlib.sha256(record_file).hexdigest(),
         texts,
         session_id,
+        group,
+        research_session,
     )
 
 

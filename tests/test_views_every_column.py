@@ -3,7 +3,7 @@ the whole log in one batch, or a rebuild beside the live view.
 
 The history exercises every view: two bureaus, a community's busy year (invitations, a school
 joining and leaving, a plan returned twice, records amended and withdrawn), a mentoring pair with
-records confirmed, and a teacher registered and given a new password in the same batch (whose
+records confirmed, a research group with a session attended and discussed, and a teacher registered and given a new password in the same batch (whose
 ``credentials_changed_at`` a multi-row INSERT once dropped, letting an old token work again).
 """
 
@@ -57,6 +57,30 @@ def a_history_for_every_view(runtime: Runtime, set_clock: SetClock) -> None:
     runtime.catch_up()
     mentoring.confirm(hn.teacher, pair, "1")
     mentoring.dispute(hn.teacher, pair, "2", comment="时长有误")
+    # A research group: the mentee asks to join; a session with a sign-up, a check-in and a post.
+    research = runtime.services.research
+    group = research.form_group(
+        hn.school_admin,
+        story.community,
+        name="语文教研组",
+        subject="语文",
+        grade_band="",
+        leader_id=hn.teacher.user_id,
+    ).id
+    research.request_to_join(mentee, group)
+    session = research.schedule(
+        hn.teacher,
+        group,
+        kind="themed_research",
+        theme="整本书阅读",
+        starts_at=at(2025, 11, 6, 11),
+        ends_at=at(2025, 11, 6, 12),
+        host_id=hn.teacher.user_id,
+    ).id
+    research.sign_up(hn.teacher, session)
+    set_clock(at(2025, 11, 6, 11))
+    research.check_in(hn.teacher, session)
+    research.post(hn.teacher, session, text="请先读第三章")
     # Registered and given a new password with no catch-up between: one batch holds both.
     newcomer = teacher_at(runtime, hn, hn.school_id, "hn-newcomer")
     assert newcomer.user_id is not None

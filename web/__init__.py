@@ -88,6 +88,7 @@ def _register_areas(app: Flask) -> None:
         "web.communities",
         "web.dashboard",
         "web.mentoring",
+        "web.research",
         "web.api",
     ):
         try:

@@ -33,6 +33,7 @@ LINK_LENGTH = 2000
 FILE_NAME_LENGTH = 200
 REASON_LENGTH = 1000  # why a school left, why an account was deactivated, …
 FREE_TEXT_LENGTH = 5000  # summaries, needs, comments
+LESSON_PLAN_LENGTH = 30_000  # 教案: a lesson's whole design, with its blackboard plan
 
 # Ranges --------------------------------------------------------------------------------------------
 
@@ -322,6 +323,11 @@ SESSION_HOURS = Whole("学时", "Training hours", 0, MAX_SESSION_HOURS)
 REQUIRED_HOURS = Whole("年度学时要求", "The yearly hours", 0, MAX_REQUIRED_HOURS)
 SCHOOL_THRESHOLD = Whole("校数门槛", "The school threshold", 1, MAX_SCHOOLS_PER_COMMUNITY)
 MENTORING_HOURS = Whole("每条师徒活动学时", "Hours per mentoring record", 0, MAX_SESSION_HOURS)
+LESSON_PLAN_TITLE = Text("教案标题", "A lesson plan's title", TITLE_LENGTH)
+LESSON_PLAN_TEXT = Text("教案正文", "A lesson plan's text", LESSON_PLAN_LENGTH, multiline=True)
+LESSON_GRADE = Text("年级", "A lesson plan's grade", SHORT_TEXT_LENGTH, min_length=0)
+COMMENT_TEXT = Text("评论", "A comment", FREE_TEXT_LENGTH, multiline=True)
+MAX_REVISIONS = 200  # a lesson plan's revisions: a year of weekly work, several times over
 
 YEAR = Whole("年份", "A year", FIRST_YEAR, LAST_YEAR)
 QUARTER = Whole("季度", "A quarter", 1, MAX_CHECKPOINTS)

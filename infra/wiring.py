@@ -31,6 +31,7 @@ from infra.views.base import SQLView
 from infra.views.communities import SQLCommunitiesView
 from infra.views.directory import SQLDirectoryView
 from infra.views.entries import SQLActivityFeedView, SQLAuditLogView
+from infra.views.lesson_plans import SQLLessonPlansView
 from infra.views.mentoring import SQLMentoringView
 from infra.views.research import SQLResearchView
 from infra.wake import InProcessWake
@@ -39,12 +40,14 @@ from projections.audit_log import AuditLogProjection
 from projections.base import Projection
 from projections.communities import CommunitiesProjection
 from projections.directory import DirectoryProjection
+from projections.lesson_plans import LessonPlansProjection
 from projections.mentoring import MentoringProjection
 from projections.research import ResearchProjection
 from services.activities import ActivityService
 from services.communities import CommunityService
 from services.context import Context, PositionCache
 from services.evidence import BlobStore
+from services.lesson_plans import LessonPlanService
 from services.mentoring import MentoringService
 from services.organisation import OrganisationService
 from services.pages import PageQueries
@@ -73,6 +76,7 @@ class Services:
     teacher_import: TeacherImportService
     research: ResearchService
     training_hours: TrainingHoursService
+    lesson_plans: LessonPlanService
 
 
 @dataclass
@@ -165,6 +169,7 @@ def make_views(platform: Platform) -> dict[str, SQLView]:
         SQLCommunitiesView(datastore),
         SQLMentoringView(datastore),
         SQLResearchView(datastore),
+        SQLLessonPlansView(datastore),
     ]
     return {view.name: view for view in views}
 
@@ -210,6 +215,8 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
     assert isinstance(mentoring, SQLMentoringView)
     research = views["research"]
     assert isinstance(research, SQLResearchView)
+    lesson_plans = views["lesson_plans"]
+    assert isinstance(lesson_plans, SQLLessonPlansView)
     projections: list[Projection[Any]] = [
         DirectoryProjection(directory),
         ActivityFeedProjection(feed),
@@ -217,6 +224,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         CommunitiesProjection(communities),
         MentoringProjection(mentoring),
         ResearchProjection(research),
+        LessonPlansProjection(lesson_plans),
     ]
     client = _redis_client(settings.redis_url) if settings.redis_url else None
     prefix = settings.redis_prefix
@@ -240,6 +248,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         mentoring=mentoring,
         blobs=make_blobs(settings, platform),
         research=research,
+        lesson_plans=lesson_plans,
         figures_cache=figures_cache,
         positions=positions,
         actors=LocalCache(100_000, lambda _: 1),
@@ -277,6 +286,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
             teacher_import=TeacherImportService(ctx),
             research=ResearchService(ctx),
             training_hours=TrainingHoursService(ctx),
+            lesson_plans=LessonPlanService(ctx),
         ),
         lease=lease,
         rate_limiter=limiter,

@@ -11,6 +11,7 @@ from projections.activity_feed import ActivityFeedView
 from projections.audit_log import AuditLogView
 from projections.communities import CommunitiesView
 from projections.directory import DirectoryView
+from projections.lesson_plans import LessonPlansView
 from projections.mentoring import MentoringView
 from projections.research import ResearchView
 from services.clock import Clock, local_date, utc_now
@@ -53,6 +54,7 @@ class Context:
     mentoring: MentoringView
     blobs: BlobStore
     research: ResearchView
+    lesson_plans: LessonPlansView
     clock: Clock = utc_now
     #: The bureau dashboard's figures, keyed by query and the communities view's position.
     figures_cache: PositionCache | None = None

@@ -150,3 +150,9 @@ def may_read_hours(actor: Actor, *, user_id: UUID, school_id: UUID | None) -> bo
     if actor.user_id == user_id or actor.has(*_BUREAU):
         return True
     return actor.has(Role.SCHOOL_ADMIN) and school_id is not None and actor.school_id == school_id
+
+
+def may_publish_lesson_plan(actor: Actor, *, leader_id: UUID, core_school_id: UUID) -> bool:
+    """A final lesson plan goes to the community's library by its group's leader or the core
+    school's admin (教科室), who answer for what the library holds."""
+    return may_schedule_research(actor, leader_id=leader_id, core_school_id=core_school_id)

@@ -125,7 +125,7 @@ class ResearchService:
             raise NotFound(GONE)
         return found
 
-    def _group(self, actor: Actor, group_id: UUID) -> tuple[ResearchGroup, Community]:
+    def group_of(self, actor: Actor, group_id: UUID) -> tuple[ResearchGroup, Community]:
         group = self._get(ResearchGroup, group_id)
         assert isinstance(group, ResearchGroup)
         try:
@@ -138,7 +138,7 @@ class ResearchService:
     ) -> tuple[ResearchSession, ResearchGroup, Community]:
         session = self._get(ResearchSession, session_id)
         assert isinstance(session, ResearchSession)
-        group, community = self._group(actor, session.group_id)
+        group, community = self.group_of(actor, session.group_id)
         return session, group, community
 
     def _teacher(self, user_id: UUID, community: Community) -> User:
@@ -160,7 +160,7 @@ class ResearchService:
             )
         return user
 
-    def _member_school(self, actor: Actor, group: ResearchGroup, community: Community) -> UUID:
+    def member_school(self, actor: Actor, group: ResearchGroup, community: Community) -> UUID:
         """The school a current member takes part for; a member whose school left is not one."""
         if actor.user_id is None or not group.is_member(actor.user_id):
             raise Forbidden("请先加入教研组 / Join the research group first")
@@ -203,7 +203,7 @@ class ResearchService:
         return Done(group.id, self.ctx.platform.save_all(group))
 
     def request_to_join(self, actor: Actor, group_id: UUID) -> Done:
-        group, community = self._group(actor, group_id)
+        group, community = self.group_of(actor, group_id)
         if actor.user_id is None:
             raise Forbidden("只有教师可以申请 / Only a teacher asks to join")
         teacher = self._teacher(actor.user_id, community)
@@ -213,7 +213,7 @@ class ResearchService:
 
     def add_member(self, actor: Actor, group_id: UUID, user_id: UUID) -> Done:
         """A school admin adds a teacher of their school, or grants the teacher's request."""
-        group, community = self._group(actor, group_id)
+        group, community = self.group_of(actor, group_id)
         teacher = self._teacher(user_id, community)
         if not may_add_group_member(actor, teacher_school_id=teacher.school_id):
             raise Forbidden("只有本校管理员可以添加 / Only the teacher's school admin adds them")
@@ -241,7 +241,7 @@ class ResearchService:
         expert_id: UUID | None = None,
         meeting_link: str = "",
     ) -> Done:
-        group, community = self._group(actor, group_id)
+        group, community = self.group_of(actor, group_id)
         if not may_schedule_research(
             actor, leader_id=group.leader_id, core_school_id=community.core_school_id
         ):
@@ -287,7 +287,7 @@ class ResearchService:
 
     def sign_up(self, actor: Actor, session_id: UUID) -> Done:
         session, group, community = self._session(actor, session_id)
-        school_id = self._member_school(actor, group, community)
+        school_id = self.member_school(actor, group, community)
         assert actor.user_id is not None
         session.sign_up(actor.user_id, school_id, occurred_at=self.ctx.clock())
         return Done(session.id, self.ctx.platform.save_all(session))
@@ -298,7 +298,7 @@ class ResearchService:
         if session.leads(actor.user_id) and not group.is_member(actor.user_id):
             school_id = actor.school_id or session.host_school_id  # an expert of the bureau
         else:
-            school_id = self._member_school(actor, group, community)
+            school_id = self.member_school(actor, group, community)
         session.check_in(
             actor.user_id,
             school_id,
@@ -349,7 +349,7 @@ class ResearchService:
     ) -> Done:
         session, group, community = self._session(actor, session_id)
         if not session.leads(actor.user_id):
-            self._member_school(actor, group, community)
+            self.member_school(actor, group, community)
         assert actor.user_id is not None
         evidence = evidence_of(uploads or [])
         session.post(
@@ -366,15 +366,15 @@ class ResearchService:
         return tenant_settings(self.ctx, community.tenant_id).research().school_threshold
 
     # Queries --------------------------------------------------------------------------------
-    def _names(self, tenant_ids: set[UUID]) -> dict[UUID, str]:
+    def names_in(self, tenant_ids: set[UUID]) -> dict[UUID, str]:
         names: dict[UUID, str] = {}
         for tenant_id in tenant_ids:
             names.update({u.id: u.display_name for u in self.ctx.directory.users(tenant_id)})
             names.update({s.id: s.name for s in self.ctx.directory.schools(tenant_id)})
         return names
 
-    def home(self, actor: Actor) -> ResearchHome:
-        """The groups of the communities the actor sees, their sessions, and where they belong."""
+    def visible_communities(self, actor: Actor) -> tuple[dict[UUID, list[UUID]], dict[UUID, UUID]]:
+        """The communities the actor sees, by owning tenant, and each one's core school."""
         community_ids: dict[UUID, list[UUID]] = {}
         core: dict[UUID, UUID] = {}
         visible = list(self.ctx.communities.communities(actor.tenant_id))
@@ -394,6 +394,11 @@ class ResearchService:
             if community_allowed(actor, CommunityAction.VIEW, **scope_policy):  # type: ignore[arg-type]
                 community_ids.setdefault(row.tenant_id, []).append(row.id)
                 core[row.id] = row.core_school_id
+        return community_ids, core
+
+    def home(self, actor: Actor) -> ResearchHome:
+        """The groups of the communities the actor sees, their sessions, and where they belong."""
+        community_ids, core = self.visible_communities(actor)
         groups = [
             g
             for tenant_id, ids in community_ids.items()
@@ -406,7 +411,7 @@ class ResearchService:
     ) -> list[GroupLine]:
         members = self.ctx.research.members([g.id for g in groups])
         sessions = self.ctx.research.sessions([g.id for g in groups])
-        names = self._names({actor.tenant_id, *(g.tenant_id for g in groups)})
+        names = self.names_in({actor.tenant_id, *(g.tenant_id for g in groups)})
         own_teachers = (
             [
                 (u.id, u.display_name)

@@ -81,6 +81,13 @@ def a_history_for_every_view(runtime: Runtime, set_clock: SetClock) -> None:
     set_clock(at(2025, 11, 6, 11))
     research.check_in(hn.teacher, session)
     research.post(hn.teacher, session, text="请先读第三章")
+    # A lesson plan commented, revised, finalised and published to the library.
+    plans = runtime.services.lesson_plans
+    plan = plans.draft(hn.teacher, group, title="整本书阅读课", grade="五年级", text="目标")
+    plans.comment(hn.teacher, plan.id, text="加上评价")
+    plans.revise(hn.teacher, plan.id, title="整本书阅读课", text="目标\n评价")
+    plans.finalise(hn.teacher, plan.id)
+    plans.publish(hn.teacher, plan.id)
     # Registered and given a new password with no catch-up between: one batch holds both.
     newcomer = teacher_at(runtime, hn, hn.school_id, "hn-newcomer")
     assert newcomer.user_id is not None

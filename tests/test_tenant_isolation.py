@@ -74,6 +74,8 @@ class Side:
     #: A research group of the community and one of its sessions, with a post "1".
     group_id: UUID | None = None
     research_session_id: UUID | None = None
+    #: A published lesson plan of that group.
+    lesson_plan_id: UUID | None = None
 
     @property
     def ids(self) -> dict[str, str]:
@@ -92,6 +94,7 @@ class Side:
             "session_id": str(self.session_id),
             "group_id": str(self.group_id),
             "research_session_id": str(self.research_session_id),
+            "lesson_plan_id": str(self.lesson_plan_id),
             "sha256": self.activity_evidence,
             "mentoring_sha256": self.mentoring_evidence,
         }
@@ -115,6 +118,7 @@ TENANT_IDS = (
     "session_id",
     "group_id",
     "research_session_id",
+    "lesson_plan_id",
     "sha256",
 )
 #: URL variables scoped by another variable of the same URL (a class id is "3-1" in any school).
@@ -347,6 +351,7 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
         f"{label}走查教研组",
         f"{label}走查研修主题",
         f"{label}走查研讨发言",
+        f"{label}走查教案正文",
         f"{label}-walk-activity.pdf",
         f"{label}-walk-record.pdf",
         f"{label.upper()}-ACTIVITY-FILE-MARKER",
@@ -434,6 +439,11 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
         host_id=b.teacher.user_id,
     ).id
     services.research.post(b.teacher, research_session, text=f"{label}走查研讨发言")
+    lesson_plan = services.lesson_plans.draft(
+        b.teacher, group, title=f"{label}走查教案", grade="", text=f"{label}走查教案正文"
+    ).id
+    services.lesson_plans.finalise(b.teacher, lesson_plan)
+    services.lesson_plans.publish(b.teacher, lesson_plan)
     runtime.catch_up()
     return Side(
         b,
@@ -448,6 +458,7 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
         session_id,
         group,
         research_session,
+        lesson_plan,
     )
 
 

@@ -89,6 +89,7 @@ def _register_areas(app: Flask) -> None:
         "web.dashboard",
         "web.mentoring",
         "web.research",
+        "web.lesson_plans",
         "web.api",
     ):
         try:

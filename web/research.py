@@ -109,8 +109,9 @@ def check_in_by_code() -> ResponseReturnValue:
 
 def _group_page(group_id: UUID, status: int = 200, **context: Any) -> ResponseReturnValue:
     line = services().research.group_page(actor(), group_id)
+    plans = services().lesson_plans.plans_of_group(actor(), group_id)
     context.setdefault("form", request.form if request.method == "POST" else {})
-    return render_template("research/group.html", g=line, **context), status
+    return render_template("research/group.html", g=line, plans=plans, **context), status
 
 
 @bp.get("/groups/<group_id>")

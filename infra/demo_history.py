@@ -21,6 +21,7 @@ import eventsourcing.domain
 from domain.counting import TaskKind
 from domain.plan import Rule, Task
 from domain.user import User
+from infra.demo_research import ResearchHistory
 from infra.wiring import Runtime
 from services.actor import Actor
 from services.evidence import Upload
@@ -215,6 +216,7 @@ def seed_history(
 
     # Mentoring runs through the year beside it: each step is replayed before the seals after it.
     mentoring = MentoringHistory(runtime, fusion, users)
+    online = ResearchHistory(runtime, fusion, users, lambda moment: history_at(runtime, moment))
 
     # The bureau sealed each quarter as reported; a record of June work entered in late July
     # then amends the sealed Q2 figure visibly.
@@ -236,10 +238,12 @@ def seed_history(
                 )
             runtime.catch_up()
         mentoring.replay(until=_at(sealed_on, 11))
+        online.replay(until=_at(sealed_on, 11))
         with history_at(runtime, _at(sealed_on, 11)):
             services.progress.seal_quarter(admin, year=YEAR, quarter=quarter)
         runtime.catch_up()
     mentoring.replay(until=datetime.now(UTC))  # never a step of the future
+    online.replay(until=datetime.now(UTC))
 
 
 # Paired mentoring (师徒结对) -----------------------------------------------------------------------

@@ -327,6 +327,7 @@ LESSON_PLAN_TITLE = Text("教案标题", "A lesson plan's title", TITLE_LENGTH)
 LESSON_PLAN_TEXT = Text("教案正文", "A lesson plan's text", LESSON_PLAN_LENGTH, multiline=True)
 LESSON_GRADE = Text("年级", "A lesson plan's grade", SHORT_TEXT_LENGTH, min_length=0)
 COMMENT_TEXT = Text("评论", "A comment", FREE_TEXT_LENGTH, multiline=True)
+CERTIFICATE_CODE = Text("证书验证码", "A certificate's code", 19, min_length=19)
 MAX_REVISIONS = 200  # a lesson plan's revisions: a year of weekly work, several times over
 
 YEAR = Whole("年份", "A year", FIRST_YEAR, LAST_YEAR)

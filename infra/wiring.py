@@ -44,6 +44,7 @@ from projections.lesson_plans import LessonPlansProjection
 from projections.mentoring import MentoringProjection
 from projections.research import ResearchProjection
 from services.activities import ActivityService
+from services.certificates import CertificateService
 from services.communities import CommunityService
 from services.context import Context, PositionCache
 from services.evidence import BlobStore
@@ -55,6 +56,7 @@ from services.passwords import PasswordHasher
 from services.people import PeopleService
 from services.plans import PlanService
 from services.platform import Platform
+from services.portfolio import PortfolioService
 from services.progress import ProgressService
 from services.queries import QueryService, WaitGate
 from services.research import ResearchService
@@ -77,6 +79,8 @@ class Services:
     research: ResearchService
     training_hours: TrainingHoursService
     lesson_plans: LessonPlanService
+    certificates: CertificateService
+    portfolio: PortfolioService
 
 
 @dataclass
@@ -128,6 +132,12 @@ class Runtime:
         if self.positions is None:
             return self.views[view].position()
         return self.positions.of(view, at_least)
+
+    def wait_for_view(self, view: str, beyond: int, timeout: float) -> int:
+        """Block until the view passes ``beyond`` (or ``timeout``): the live pages' wake-up."""
+        if self.positions is None:
+            return self.views[view].position()
+        return self.positions.wait_beyond(view, beyond, timeout)
 
     def status(self) -> list[Status]:
         return [self.runner(name).status() for name in self.views]
@@ -287,6 +297,8 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
             research=ResearchService(ctx),
             training_hours=TrainingHoursService(ctx),
             lesson_plans=LessonPlanService(ctx),
+            certificates=CertificateService(ctx),
+            portfolio=PortfolioService(ctx),
         ),
         lease=lease,
         rate_limiter=limiter,

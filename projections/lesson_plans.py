@@ -85,6 +85,9 @@ class LessonPlansView(ABC):
     def plans(self, group_ids: list[UUID]) -> list[LessonPlanRow]: ...
 
     @abstractmethod
+    def authored_by(self, user_id: UUID) -> list[UUID]: ...
+
+    @abstractmethod
     def revisions(self, plan_id: UUID) -> list[RevisionRow]: ...
 
     @abstractmethod

@@ -13,6 +13,7 @@ from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
 
+from domain.certificates import HoursCertificate
 from domain.community import Community
 from domain.research import ResearchGroup, ResearchSession
 from projections.base import Projection
@@ -78,6 +79,7 @@ class AttendanceRow:
     late: bool
     by_host: bool
     hours: int
+    recorded_at: datetime | None = None  # when the store took it (the host may record it later)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,21 @@ class PostRow:
     reply_to: str
     posted_at: datetime
     evidence: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CertificateRow:
+    id: UUID
+    tenant_id: UUID
+    user_id: UUID
+    school_id: UUID
+    name: str
+    school_name: str
+    year: int
+    hours: int
+    required: int
+    code: str
+    issued_at: datetime
 
 
 class ResearchView(ABC):
@@ -146,6 +163,15 @@ class ResearchView(ABC):
 
     @abstractmethod
     def posts(self, session_id: UUID) -> list[PostRow]: ...
+
+    @abstractmethod
+    def add_certificate(self, row: CertificateRow) -> None: ...
+
+    @abstractmethod
+    def certificate(self, certificate_id: UUID) -> CertificateRow | None: ...
+
+    @abstractmethod
+    def certificate_by_code(self, code: str) -> CertificateRow | None: ...
 
 
 class ResearchProjection(Projection[ResearchView]):
@@ -244,6 +270,7 @@ class ResearchProjection(Projection[ResearchView]):
                 late=e.late,
                 by_host=e.by_host,
                 hours=e.hours,
+                recorded_at=e.timestamp,
             )
         )
 
@@ -262,5 +289,23 @@ class ResearchProjection(Projection[ResearchView]):
                 reply_to=e.reply_to,
                 posted_at=e.occurred_at,
                 evidence=list(e.evidence),
+            )
+        )
+
+    @process.register
+    def _(self, e: HoursCertificate.Issued) -> None:
+        self.view.add_certificate(
+            CertificateRow(
+                id=e.originator_id,
+                tenant_id=e.tenant_id,
+                user_id=e.user_id,
+                school_id=e.school_id,
+                name=e.name,
+                school_name=e.school_name,
+                year=e.year,
+                hours=e.hours,
+                required=e.required,
+                code=e.code,
+                issued_at=e.occurred_at,
             )
         )

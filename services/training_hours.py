@@ -16,13 +16,14 @@ from openpyxl import Workbook
 
 from domain.research import SESSION_KIND_NAMES, SessionKind, school_year_of, school_year_span
 from domain.roles import Role
+from domain.settings import ResearchSettings
 from domain.user import User
 from projections.mentoring import PairRow
-from services.actor import Actor
+from services.actor import Actor, Done
 from services.communities import tenant_settings
 from services.context import Context
 from services.errors import Forbidden, NotFound
-from services.policy import may_read_hours
+from services.policy import CommunityAction, may_read_hours, require_community
 from services.spreadsheet_writing import text_cell
 
 
@@ -68,6 +69,16 @@ class HoursLine:
 class TrainingHoursService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+
+    def settings(self, actor: Actor) -> ResearchSettings:
+        return tenant_settings(self.ctx, actor.tenant_id).research()
+
+    def set_settings(self, actor: Actor, research: ResearchSettings) -> Done:
+        """The bureau sets the hours per session type, the yearly requirement, the threshold."""
+        require_community(actor, CommunityAction.MANAGE)
+        settings = tenant_settings(self.ctx, actor.tenant_id)
+        settings.set_research(research, actor_id=actor.user_id, occurred_at=self.ctx.clock())
+        return Done(settings.id, self.ctx.platform.save_all(settings))
 
     def school_year(self) -> int:
         return school_year_of(self.ctx.today())

@@ -29,7 +29,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,8 @@ class Side:
     research_session_id: UUID | None = None
     #: A published lesson plan of that group.
     lesson_plan_id: UUID | None = None
+    #: The bureau's teacher's training-hours certificate.
+    certificate_id: UUID | None = None
 
     @property
     def ids(self) -> dict[str, str]:
@@ -95,6 +97,7 @@ class Side:
             "group_id": str(self.group_id),
             "research_session_id": str(self.research_session_id),
             "lesson_plan_id": str(self.lesson_plan_id),
+            "certificate_id": str(self.certificate_id),
             "sha256": self.activity_evidence,
             "mentoring_sha256": self.mentoring_evidence,
         }
@@ -119,6 +122,7 @@ TENANT_IDS = (
     "group_id",
     "research_session_id",
     "lesson_plan_id",
+    "certificate_id",
     "sha256",
 )
 #: URL variables scoped by another variable of the same URL (a class id is "3-1" in any school).
@@ -444,6 +448,9 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
     ).id
     services.lesson_plans.finalise(b.teacher, lesson_plan)
     services.lesson_plans.publish(b.teacher, lesson_plan)
+    hours = services.training_hours
+    hours.set_settings(b.admin, replace(hours.settings(b.admin), required_hours=0))
+    certificate = services.certificates.issue(b.teacher, b.teacher.user_id).id
     runtime.catch_up()
     return Side(
         b,
@@ -459,6 +466,7 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
         group,
         research_session,
         lesson_plan,
+        certificate,
     )
 
 

@@ -90,6 +90,9 @@ def _register_areas(app: Flask) -> None:
         "web.mentoring",
         "web.research",
         "web.lesson_plans",
+        "web.certificates",
+        "web.portfolio",
+        "web.live",
         "web.api",
     ):
         try:

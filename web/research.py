@@ -87,7 +87,17 @@ def _home(status: int = 200, **context: Any) -> ResponseReturnValue:
         if me.user_id is not None and me.school_id is not None
         else None
     )
-    return render_template("research/index.html", page=page, hours=hours, **context), status
+    certificate = (
+        services().certificates.of_year(me, me.user_id, hours.year)
+        if hours is not None and me.user_id is not None
+        else None
+    )
+    return (
+        render_template(
+            "research/index.html", page=page, hours=hours, certificate=certificate, **context
+        ),
+        status,
+    )
 
 
 @bp.get("")
@@ -102,6 +112,20 @@ def check_in_by_code() -> ResponseReturnValue:
     except DomainError as exc:
         return _home(422, errors=[bilingual(exc)])
     return _done(done, "已签到 / Checked in", url_for(".session", research_session_id=done.id))
+
+
+@bp.post("/certificates")
+def issue_certificate() -> ResponseReturnValue:
+    """The teacher takes this school year's certificate once the hours meet the requirement."""
+    me = actor()
+    try:
+        if me.user_id is None:
+            raise DomainError("只有教师可以获得证书 / A certificate is for a teacher")
+        done = services().certificates.issue(me, me.user_id)
+    except DomainError as exc:
+        return _home(422, errors=[bilingual(exc)])
+    settle(done.position)
+    return redirect(url_for("certificates.certificate", certificate_id=done.id))
 
 
 # A group -------------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from sqlalchemy import BigInteger, Column, DateTime, Table, Text, Uuid, select, 
 from sqlalchemy.engine import Row
 
 from domain.lesson_plans import PlanStatus
-from infra.views.base import SQLView, as_utc, metadata
+from infra.views.base import as_utc, metadata
+from infra.views.direct_writes import DirectWrites
 from projections.lesson_plans import (
     CommentRow,
     LessonPlanRow,
@@ -88,7 +89,7 @@ def _plan(r: Row[Any]) -> LessonPlanRow:
     )
 
 
-class SQLLessonPlansView(SQLView, LessonPlansView):
+class SQLLessonPlansView(DirectWrites, LessonPlansView):
     name = "lesson_plans"
     view_tables = (plans, revisions, comments)
 
@@ -148,6 +149,11 @@ class SQLLessonPlansView(SQLView, LessonPlansView):
         )
         with self.transaction(commit=False) as s:
             return [_plan(r) for r in s.execute(query).all()]
+
+    def authored_by(self, user_id: UUID) -> list[UUID]:
+        query = select(plans.c.id).where(plans.c.author_id == user_id).order_by(plans.c.id)
+        with self.transaction(commit=False) as s:
+            return [r.id for r in s.execute(query).all()]
 
     def revisions(self, plan_id: UUID) -> list[RevisionRow]:
         query = select(revisions).where(revisions.c.plan_id == plan_id).order_by(revisions.c.number)

@@ -21,10 +21,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 
-from infra.views.base import SQLView, as_utc, metadata
+from infra.views.base import as_utc, metadata
+from infra.views.direct_writes import DirectWrites
 from projections.base import plain
 from projections.research import (
     AttendanceRow,
+    CertificateRow,
     GroupRow,
     MemberRow,
     PostRow,
@@ -93,6 +95,7 @@ attendance = Table(
     Column("late", BigInteger, nullable=False),
     Column("by_host", BigInteger, nullable=False),
     Column("hours", BigInteger, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=True),
 )
 posts = Table(
     "rs_posts",
@@ -105,6 +108,38 @@ posts = Table(
     Column("posted_at", DateTime(timezone=True), nullable=False),
     Column("evidence", JSON, nullable=False),
 )
+
+certificates = Table(
+    "rs_certificates",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False, index=True),
+    Column("user_id", Uuid, nullable=False, index=True),
+    Column("school_id", Uuid, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("school_name", Text, nullable=False),
+    Column("year", BigInteger, nullable=False),
+    Column("hours", BigInteger, nullable=False),
+    Column("required", BigInteger, nullable=False),
+    Column("code", Text, nullable=False, unique=True),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def _certificate(r: Row[Any]) -> CertificateRow:
+    return CertificateRow(
+        id=r.id,
+        tenant_id=r.tenant_id,
+        user_id=r.user_id,
+        school_id=r.school_id,
+        name=r.name,
+        school_name=r.school_name,
+        year=r.year,
+        hours=r.hours,
+        required=r.required,
+        code=r.code,
+        issued_at=as_utc(r.issued_at),
+    )
 
 
 def _group(r: Row[Any]) -> GroupRow:
@@ -152,12 +187,13 @@ def _attendance(r: Row[Any]) -> AttendanceRow:
         late=bool(r.late),
         by_host=bool(r.by_host),
         hours=r.hours,
+        recorded_at=as_utc(r.recorded_at) if r.recorded_at else None,
     )
 
 
-class SQLResearchView(SQLView, ResearchView):
+class SQLResearchView(DirectWrites, ResearchView):
     name = "research"
-    view_tables = (groups, members, sessions, sign_ups, attendance, posts)
+    view_tables = (groups, members, sessions, sign_ups, attendance, posts, certificates)
 
     def add_group(self, row: GroupRow) -> None:
         with self.transaction(commit=True) as s:
@@ -309,3 +345,17 @@ class SQLResearchView(SQLView, ResearchView):
             ),
             key=lambda p: int(p.post_id),
         )
+
+    def add_certificate(self, row: CertificateRow) -> None:
+        with self.transaction(commit=True) as s:
+            s.execute(certificates.insert().values(**row.__dict__))
+
+    def certificate(self, certificate_id: UUID) -> CertificateRow | None:
+        with self.transaction(commit=False) as s:
+            r = s.execute(select(certificates).where(certificates.c.id == certificate_id)).first()
+        return _certificate(r) if r else None
+
+    def certificate_by_code(self, code: str) -> CertificateRow | None:
+        with self.transaction(commit=False) as s:
+            r = s.execute(select(certificates).where(certificates.c.code == code)).first()
+        return _certificate(r) if r else None

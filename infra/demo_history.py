@@ -244,6 +244,7 @@ def seed_history(
         runtime.catch_up()
     mentoring.replay(until=datetime.now(UTC))  # never a step of the future
     online.replay(until=datetime.now(UTC))
+    online.certify()
 
 
 # Paired mentoring (师徒结对) -----------------------------------------------------------------------

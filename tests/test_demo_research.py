@@ -68,3 +68,10 @@ def test_the_demo_shows_a_year_of_online_research_and_everyones_hours(
     assert all(line.earned > 0 for line in lines), [(x.name, x.earned) for x in lines]
     assert any(line.below for line in lines)
     assert any(not line.below for line in lines)
+    fukp = actor("bd-fukp")
+    assert fukp.user_id is not None
+    certificate = runtime.services.certificates.of_year(fukp, fukp.user_id, hours.school_year())
+    assert certificate is not None
+    verified = runtime.services.certificates.verify(certificate.code)
+    assert verified is not None
+    assert (verified.name, verified.hours) == ("付开萍", certificate.hours)

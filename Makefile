@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test test-fast lint format typecheck check browser translations bench clean
+.PHONY: demo test test-fast lint format typecheck check browser wrk translations bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,9 +49,15 @@ typecheck: $(VENV)/.dev-installed
 
 check: lint typecheck test
 
-bench: $(VENV)/.dev-installed
+# The benchmarks drive gunicorn with wrk, from Debian's packages.
+wrk:
+	@command -v wrk >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: $(VENV)/.dev-installed wrk
 	$(BIN)/python -m bench.append
 	$(BIN)/python -m bench.rebuild
+	$(BIN)/python -m bench.command
 	$(BIN)/python -m bench.dashboard
 
 clean:

@@ -1,7 +1,8 @@
 """How fast does gunicorn serve the bureau dashboard of a large district, against a bare Flask app?
 
 ``python -m bench.dashboard [--communities 2500] [--duration 10] [--rounds 3] [--connections 8]
-[--workers 2] [--profile] [--keep | --reuse DATABASE]`` (about 4 minutes on 2 cores)
+[--workers 2] [--background-writes 1,5,20] [--profile] [--keep | --reuse DATABASE]`` (about 4
+minutes on 2 cores, and a minute more per rate of background writes)
 
 In a fresh PostgreSQL database (created here, dropped at the end, also on failure) this writes, in
 large batches through ``Platform.save`` (real domain events, built by the domain's own commands):
@@ -11,7 +12,8 @@ large batches through ``Platform.save`` (real domain events, built by the domain
   types;
 - an approved plan per community for the year (drafted, submitted, approved: 5 tasks);
 - a year of counted activity records, 8 to 56 per community at its schools, on days spread over the
-  year, at paces that leave some communities behind and some ahead.
+  year, at paces that leave some communities behind and some ahead;
+- three other bureaus of 100 such communities each.
 
 It creates the tables as ``jgt db init`` does and catches every projection up (large batches); the
 bureau then seals Q1–Q3 (``ProgressService.seal_quarter``) and a tenth of the communities get a
@@ -28,6 +30,12 @@ what the load left in flight. It prints both p95 latencies and requests/s, then
 
     RATIO dashboard <dashboard req/s ÷ bare req/s>
     RATIO dashboard-p95 <bare p95 ÷ dashboard p95>
+
+and each worker's RSS. With ``--background-writes R,...`` it then runs ``jgt projections run`` and,
+for each R, the same turns again while a thread here records R activities a second through the
+services in the other bureaus' communities (``RATIO dashboard-bg-R``, the bare app measured beside
+it under the same writes), and once at 5 a second in the measured bureau's own communities (its
+figures change every time: ``P95 dashboard-own-5``), printing the workers' RSS after each.
 
 ``--profile`` also prints a cProfile of a dashboard request served in-process, computed and cached.
 ``--keep`` keeps the database; ``--reuse NAME`` measures one kept before without filling it again.
@@ -107,6 +115,7 @@ TASKS = [
 ]
 KINDS = [t.kind for t in TASKS]
 TYPES = [t for t in DEFAULT_COMMUNITY_TYPES if t.max_schools is None or t.max_schools >= 4]
+_TEACHER = frozenset({Role.TEACHER})
 
 
 # --- the district ------------------------------------------------------------------------------
@@ -135,7 +144,13 @@ def _details(kind: str, n: int) -> dict[str, Any]:
 
 
 def district_blocks(
-    rng: random.Random, *, communities: int, admin_hash: str
+    rng: random.Random,
+    *,
+    communities: int,
+    admin_hash: str,
+    username: str = USERNAME,
+    name: str = "基准市教育局",
+    code: str = "B",
 ) -> Iterator[tuple[list[Aggregate], District | None]]:
     """Blocks of new aggregates with their pending events: the bureau, then each community with its
     four schools, its plan and its year of records. The last item carries the district's summary."""
@@ -143,14 +158,14 @@ def district_blocks(
     start = date(YEAR, 1, 1)
     tenant = Tenant(
         tenant_id=tenant_id,
-        name="基准市教育局",
+        name=name,
         region="浙江省",
         actor_id=None,
         occurred_at=_moment(date(YEAR - 1, 12, 1)),
     )
     admin = User.register(
         tenant_id=tenant_id,
-        username=USERNAME,
+        username=username,
         display_name="基准管理员",
         school_id=None,
         roles=[Role.BUREAU_ADMIN],
@@ -160,7 +175,7 @@ def district_blocks(
     )
     claim = NameClaim(
         tenant_id=tenant_id,
-        key=username_key(USERNAME),
+        key=username_key(username),
         owner_id=admin.id,
         actor_id=None,
         occurred_at=_moment(date(YEAR - 1, 12, 1)),
@@ -175,7 +190,7 @@ def district_blocks(
             school = School.register(
                 tenant_id=tenant_id,
                 name=f"第{4 * c + k + 1}学校",
-                code=f"B{4 * c + k + 1:05d}",
+                code=f"{code}{4 * c + k + 1:05d}",
                 stage="primary",
                 locality="rural" if k else "urban",
                 student_count=rng.randrange(200, 2000),
@@ -268,14 +283,26 @@ def district_blocks(
 
 
 def save_district(
-    platform: Platform, communities: int, *, seed: int = 7, chunk: int = 4000
+    platform: Platform,
+    communities: int,
+    *,
+    seed: int = 7,
+    chunk: int = 4000,
+    bureau: int = 0,
 ) -> District:
-    """Save the district, about ``chunk`` events per ``Platform.save`` (one transaction each)."""
+    """Save the district (``bureau`` 0; another bureau's, 1 to 3), about ``chunk`` events per
+    ``Platform.save`` (one transaction each)."""
     hasher = PasswordHasher()
     pending: list[Aggregate] = []
     pending_events = 0
+    names = {"admin_hash": hasher.hash(PASSWORD)}
+    if bureau:
+        names |= {"username": f"other-admin-{bureau}", "name": f"邻县{bureau}教育局"}
     for block, summary in district_blocks(
-        random.Random(seed), communities=communities, admin_hash=hasher.hash(PASSWORD)
+        random.Random(seed + bureau),
+        communities=communities,
+        code="BO"[min(bureau, 1)] + (str(bureau) if bureau else ""),
+        **names,
     ):
         pending += block
         pending_events += sum(len(a.pending_events) for a in block)
@@ -634,6 +661,16 @@ def profile_requests(env: dict[str, str], as_of: date) -> None:
         app.extensions["jgt"].close()
 
 
+def _rates(text: str) -> list[int]:
+    try:
+        rates = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError("events per second, e.g. 1,5,20") from None
+    if any(r < 1 for r in rates):
+        raise argparse.ArgumentTypeError("at least 1 event per second")
+    return rates
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -651,6 +688,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--profile", action="store_true", help="cProfile one request in-process")
     parser.add_argument("--keep", action="store_true", help="keep the database (for --reuse)")
     parser.add_argument("--reuse", metavar="DATABASE", help="a database a --keep run filled")
+    parser.add_argument(
+        "--background-writes",
+        type=_rates,
+        default=[],
+        metavar="R,R,...",
+        help="also measure with R events/s recorded in other bureaus (and 5/s in its own)",
+    )
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message="This declarative base already contains a class")
 
@@ -672,8 +716,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         return measure(env, Path(var_dir) / "gunicorn.log", args)
 
 
-def fill(env: dict[str, str], communities: int) -> None:
-    """Tables as ``jgt db init`` makes them, the district's events, every view caught up; then the
+def fill(
+    env: dict[str, str], communities: int, others: int = 3, other_communities: int = 100
+) -> None:
+    """Tables as ``jgt db init`` makes them, the district's events and ``others`` bureaus of
+    ``other_communities`` each (where the background writes go), every view caught up; then the
     bureau seals the first three quarters and some records are entered late, after the seals."""
     from infra.settings import load_settings
     from infra.wiring import build_runtime, init_db
@@ -697,11 +744,16 @@ def fill(env: dict[str, str], communities: int) -> None:
             f"wrote {district.events} events ({district.communities} communities, "
             f"{district.schools} schools) in {elapsed:.1f} s"
         )
+        for bureau in range(1, others + 1):
+            other = save_district(runtime.platform, other_communities, bureau=bureau)
+            print(f"another bureau: {other.events} events ({other.communities} communities)")
         catch_up()
         started = time.perf_counter()
         admin = runtime.services.people.authenticate(USERNAME, PASSWORD)
         assert admin is not None
         for quarter in (1, 2, 3):
+            # Sealing waits for the views to have every event (the sign-in's, the last seal).
+            catch_up()
             runtime.services.progress.seal_quarter(admin, year=YEAR, quarter=quarter)
         late = late_records(district)
         runtime.platform.save(*late)
@@ -714,11 +766,134 @@ def fill(env: dict[str, str], communities: int) -> None:
         runtime.close()
 
 
+# --- background writes -------------------------------------------------------------------------
+
+
+@contextmanager
+def projections_running(env: dict[str, str], log: Path) -> Iterator[None]:
+    """``jgt projections run`` in a process of its own (as deployed), stopped on the way out."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from infra.cli import main; main()", "projections", "run"],
+            cwd=ROOT,
+            env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        time.sleep(2.0)  # its runners have started and caught up (nothing new yet)
+        if process.poll() is not None:
+            raise RuntimeError(f"jgt projections run exited ({process.returncode}); see {log}")
+        yield
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+class Writers:
+    """Teachers recording work through the services (``ActivityService.record``) at a steady
+    rate, in a thread of this process: in the other bureaus' communities, or in the measured
+    bureau's own."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        from infra.settings import load_settings
+        from infra.wiring import build_runtime
+
+        self.runtime = build_runtime(load_settings(env))
+        self.own, self.others = self._communities()
+        if not self.others:
+            raise RuntimeError("no other bureau in this database: fill it again (no --reuse)")
+
+    def _communities(self) -> tuple[list[tuple[Any, UUID]], list[tuple[Any, UUID]]]:
+        from sqlalchemy import select
+
+        from infra.views.communities import communities
+        from infra.views.directory import users
+        from infra.wiring import engine_of
+        from services.actor import Actor
+
+        c = communities.c
+        with engine_of(self.runtime.platform).connect() as connection:
+            rows = connection.execute(select(c.id, c.tenant_id, c.core_school_id)).all()
+            admin = connection.execute(
+                select(users.c.tenant_id).where(users.c.username == USERNAME)
+            ).scalar_one()
+        own: list[tuple[Any, UUID]] = []
+        others: list[tuple[Any, UUID]] = []
+        for community_id, tenant_id, core in rows:
+            teacher = Actor(user_id=None, tenant_id=tenant_id, school_id=core, roles=_TEACHER)
+            (own if tenant_id == admin else others).append((teacher, community_id))
+        return own, others
+
+    @contextmanager
+    def writing(self, rate: int, *, own: bool = False) -> Iterator[list[int]]:
+        """Records at ``rate`` a second until the block ends; yields [recorded, failed]."""
+        targets = self.own if own else self.others
+        counts = [0, 0]
+        stop = threading.Event()
+        activities = self.runtime.services.activities
+
+        def write() -> None:
+            started, n = time.monotonic(), 0
+            while not stop.is_set():
+                teacher, community_id = targets[n % len(targets)]
+                try:
+                    activities.record(
+                        teacher,
+                        community_id,
+                        kind=KINDS[n % 2],  # research or a demonstration lesson: no details
+                        title=f"背景记录{n}",
+                        occurred_on=date(YEAR, 11, 1 + n % 28),
+                    )
+                    counts[0] += 1
+                except Exception:  # counted and printed: the load goes on
+                    counts[1] += 1
+                n += 1
+                stop.wait(max(0.0, started + n / rate - time.monotonic()))
+
+        thread = threading.Thread(target=write, name=f"writes-{rate}", daemon=True)
+        thread.start()
+        try:
+            yield counts
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+
+    def close(self) -> None:
+        self.runtime.close()
+
+
+def worker_rss(server: Server) -> list[int]:
+    """Each gunicorn worker's resident memory, in MB (Linux /proc)."""
+    try:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        found = []
+        for pid in children:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    found.append(int(line.split()[1]) // 1024)
+        return found
+    except OSError:
+        return []
+
+
+# --- the measurement ---------------------------------------------------------------------------
+
+
 def measure(env: dict[str, str], log: Path, args: argparse.Namespace) -> dict[str, float]:
     """Both servers up at once; the same load on each in turns (``--rounds``), so that other work
     on the machine meanwhile hits both alike. Per server: the requests and time of every turn
-    summed, the p95 the median of the turns'."""
+    summed, the p95 the median of the turns'. Then the same again for each rate of
+    ``--background-writes`` in other bureaus, and at 5 events/s in the measured bureau's own,
+    with ``jgt projections run`` applying them meanwhile."""
     path = f"/dashboard?as_of={AS_OF.isoformat()}"
+    runs: dict[str, dict[str, list[Load]]] = {}
     try:
         with gunicorn("web:create_app()", env, args.workers, log) as server:
             port = server.port
@@ -741,54 +916,91 @@ def measure(env: dict[str, str], log: Path, args: argparse.Namespace) -> dict[st
                 _, _, bare_body, _ = _request(baseline.port, "GET", "/bare")
                 load(baseline.port, "/bare", {}, 3, args.connections)
                 baseline.wait_idle()
-                turns: dict[str, list[Load]] = {"dashboard": [], "bare": []}
-                for _ in range(args.rounds):
-                    turns["dashboard"].append(
-                        load(port, path, headers, args.duration, args.connections)
-                    )
-                    server.wait_idle()
-                    turns["bare"].append(
-                        load(baseline.port, "/bare", {}, args.duration, args.connections)
-                    )
-                    baseline.wait_idle()
+
+                def turns() -> dict[str, list[Load]]:
+                    found: dict[str, list[Load]] = {"dashboard": [], "bare": []}
+                    for _ in range(args.rounds):
+                        found["dashboard"].append(
+                            load(port, path, headers, args.duration, args.connections)
+                        )
+                        server.wait_idle()
+                        found["bare"].append(
+                            load(baseline.port, "/bare", {}, args.duration, args.connections)
+                        )
+                        baseline.wait_idle()
+                    return found
+
+                runs["dashboard"] = turns()
+                print(f"worker RSS after dashboard: {worker_rss(server)} MB")
+                if args.background_writes:
+                    writers = Writers(env)
+                    try:
+                        with projections_running(env, log):
+                            scenarios = [
+                                (f"dashboard-bg-{r}", r, False) for r in args.background_writes
+                            ]
+                            scenarios.append(("dashboard-own-5", 5, True))
+                            for name, rate, own in scenarios:
+                                with writers.writing(rate, own=own) as counts:
+                                    began = time.monotonic()
+                                    runs[name] = turns()
+                                    spent = time.monotonic() - began
+                                print(
+                                    f"{name}: {counts[0]} events recorded "
+                                    f"({counts[0] / spent:.1f}/s, {counts[1]} failed); "
+                                    f"worker RSS after: {worker_rss(server)} MB"
+                                )
+                    finally:
+                        writers.close()
     except Exception:
         if log.exists():
             print(log.read_text()[-4000:], file=sys.stderr)
         raise
 
-    results: dict[str, Load] = {}
-    for name, nbytes in (("dashboard", size), ("bare", len(bare_body))):
-        each = turns[name]
-        for n, turn in enumerate(each, start=1):
-            print(f"{name} turn {n}: {turn.rps:.1f} req/s, p95 {turn.p95_ms:.1f} ms")
-        result = results[name] = Load(
-            requests=sum(t.requests for t in each),
-            seconds=sum(t.seconds for t in each),
-            p50_ms=statistics.median(t.p50_ms for t in each),
-            p95_ms=statistics.median(t.p95_ms for t in each),
-            errors=sum(t.errors for t in each),
-        )
-        print(
-            f"{name}: {result.requests} requests in {result.seconds:.1f} s = "
-            f"{result.rps:.1f} req/s, p50 {result.p50_ms:.1f} ms, p95 {result.p95_ms:.1f} ms, "
-            f"{result.errors} errors, {nbytes} bytes a response"
-        )
-    ours, bare = results["dashboard"], results["bare"]
-    assert ours.errors == 0, "the dashboard failed under load"
-    assert bare.errors == 0, "the bare app failed under load"
-    ratio = ours.rps / bare.rps
-    if not ours.requests:
-        print(f"no dashboard request completed within a {args.duration} s turn")
-    print(f"RATIO dashboard {ratio:.3f}")
-    print(f"RATIO dashboard-p95 {bare.p95_ms / ours.p95_ms if ours.requests else 0.0:.3f}")
-    return {
-        "dashboard_rps": ours.rps,
-        "bare_rps": bare.rps,
-        "dashboard_p95_ms": ours.p95_ms,
-        "bare_p95_ms": bare.p95_ms,
-        "cold_ms": cold * 1e3,
-        "ratio": ratio,
-    }
+    figures: dict[str, float] = {"cold_ms": cold * 1e3}
+    for run, turns_of in runs.items():
+        results: dict[str, Load] = {}
+        for name, nbytes in (("dashboard", size), ("bare", len(bare_body))):
+            each = turns_of[name]
+            label = run if name == "dashboard" else f"bare (beside {run})"
+            for n, turn in enumerate(each, start=1):
+                print(f"{label} turn {n}: {turn.rps:.1f} req/s, p95 {turn.p95_ms:.1f} ms")
+            result = results[name] = Load(
+                requests=sum(t.requests for t in each),
+                seconds=sum(t.seconds for t in each),
+                p50_ms=statistics.median(t.p50_ms for t in each),
+                p95_ms=statistics.median(t.p95_ms for t in each),
+                errors=sum(t.errors for t in each),
+            )
+            print(
+                f"{label}: {result.requests} requests in {result.seconds:.1f} s = "
+                f"{result.rps:.1f} req/s, p50 {result.p50_ms:.1f} ms, p95 {result.p95_ms:.1f} ms, "
+                f"{result.errors} errors, {nbytes} bytes a response"
+            )
+        ours, bare = results["dashboard"], results["bare"]
+        assert ours.errors == 0, f"the dashboard failed under load ({run})"
+        assert bare.errors == 0, "the bare app failed under load"
+        ratio = ours.rps / bare.rps
+        if not ours.requests:
+            print(f"no dashboard request completed within a {args.duration} s turn")
+        if run == "dashboard-own-5":
+            print(f"P95 dashboard-own-5 {ours.p95_ms:.1f} ms (ratio {ratio:.3f})")
+        else:
+            print(f"RATIO {run} {ratio:.3f}")
+        if run == "dashboard":
+            p95 = bare.p95_ms / ours.p95_ms if ours.requests else 0.0
+            print(f"RATIO dashboard-p95 {p95:.3f}")
+            figures |= {
+                "dashboard_rps": ours.rps,
+                "bare_rps": bare.rps,
+                "dashboard_p95_ms": ours.p95_ms,
+                "bare_p95_ms": bare.p95_ms,
+                "ratio": ratio,
+            }
+        else:
+            figures[f"{run}_ratio"] = ratio
+            figures[f"{run}_p95_ms"] = ours.p95_ms
+    return figures
 
 
 if __name__ == "__main__":

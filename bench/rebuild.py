@@ -1,6 +1,7 @@
 """How fast does ``jgt projections rebuild`` apply the log, against a raw SQL loop doing the same?
 
-``python -m bench.rebuild [--events N] [--view audit_log|directory|all]``
+``python -m bench.rebuild [--events N] [--view audit_log|directory|communities|all]
+[--communities N]``
 
 In a fresh PostgreSQL database (created here and dropped at the end) this writes N real domain
 events (a world of bureaus, schools, classes and staff, saved through ``Platform.save`` many
@@ -12,7 +13,9 @@ aggregates at a time), then:
   per page → events/s;
 
 and prints ``RATIO rebuild <ours/raw>`` (for the audit log; ``RATIO rebuild-directory`` for the
-directory). The world generator is also used by the reliability tests to seed their stores.
+directory). Then it adds ``bench.dashboard``'s district (``--communities`` communities with their
+members, plans and a year of activity records) and does the same for the communities view:
+``RATIO rebuild-communities``. The world generator is also used by the reliability tests to seed their stores.
 """
 
 from __future__ import annotations
@@ -492,6 +495,138 @@ def raw_directory_rebuild(dsn: dict[str, Any], page: int) -> int:
     return processed
 
 
+_COMMUNITIES_DDL = """
+DROP TABLE IF EXISTS raw_communities, raw_stints, raw_plans, raw_activities, raw_contributions,
+    raw_checkpoint;
+CREATE TABLE raw_communities (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, name text NOT NULL,
+    kind text NOT NULL, core_school_id uuid NOT NULL, founded_on date NOT NULL,
+    round_start_year bigint NOT NULL, round_end_year bigint NOT NULL);
+CREATE INDEX ON raw_communities (tenant_id);
+CREATE TABLE raw_stints (id bigserial PRIMARY KEY, community_id uuid NOT NULL,
+    school_id uuid NOT NULL, school_tenant_id uuid NOT NULL, joined_on date NOT NULL, left_on date);
+CREATE INDEX ON raw_stints (community_id); CREATE INDEX ON raw_stints (school_id);
+CREATE INDEX ON raw_stints (school_tenant_id);
+CREATE TABLE raw_plans (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, community_id uuid NOT NULL,
+    year bigint NOT NULL, period_start date NOT NULL, period_end date NOT NULL, title text NOT NULL,
+    status text NOT NULL, version bigint NOT NULL, tasks json NOT NULL, draft_tasks json NOT NULL,
+    comments json NOT NULL, updated_at timestamptz NOT NULL);
+CREATE INDEX ON raw_plans (tenant_id); CREATE INDEX ON raw_plans (community_id);
+CREATE TABLE raw_activities (id uuid PRIMARY KEY, tenant_id uuid NOT NULL,
+    community_id uuid NOT NULL, school_id uuid NOT NULL, kind text NOT NULL, title text NOT NULL,
+    occurred_on date NOT NULL, recorded_at timestamptz NOT NULL, actor_id uuid,
+    participant_ids json NOT NULL, details json NOT NULL, evidence json NOT NULL,
+    counted boolean NOT NULL, withdrawn boolean NOT NULL);
+CREATE INDEX ON raw_activities (community_id);
+CREATE TABLE raw_contributions (id bigserial PRIMARY KEY, position bigint NOT NULL,
+    tenant_id uuid NOT NULL, community_id uuid NOT NULL, school_id uuid NOT NULL,
+    task_kind text NOT NULL, unit text NOT NULL, amount bigint NOT NULL, occurred_on date NOT NULL,
+    recorded_at timestamptz NOT NULL, event_type text NOT NULL, subject_id uuid NOT NULL,
+    actor_id uuid, title text NOT NULL);
+CREATE INDEX ON raw_contributions (tenant_id, occurred_on);
+CREATE INDEX ON raw_contributions (community_id, occurred_on);
+CREATE TABLE raw_checkpoint (name text PRIMARY KEY, position bigint NOT NULL);
+"""
+
+
+def raw_communities_rebuild(dsn: dict[str, Any], page: int, topics: list[str]) -> int:
+    """The baseline for the communities view, for the events of ``bench.dashboard``'s district
+    (communities founded and joined, plans drafted, submitted and approved, activities recorded
+    with what they count): its rows by hand, a page per transaction, a checkpoint per page."""
+    conn = psycopg2.connect(**dsn)
+    cur = conn.cursor()
+    cur.execute(_COMMUNITIES_DDL)
+    conn.commit()
+    cur.execute("SELECT coalesce(max(id), 0) FROM jgt_events")
+    head = cur.fetchone()[0]
+    position, processed = 0, 0
+    while position < head:
+        cur.execute(
+            "SELECT id, originator_id, topic, state FROM jgt_events "
+            "WHERE id > %s AND id <= %s AND topic = ANY(%s) ORDER BY id LIMIT %s",
+            (position, head, topics, page),
+        )
+        rows = cur.fetchall()
+        found: dict[str, list[tuple[Any, ...]]] = {"communities": [], "stints": []}
+        found.update(activities=[], contributions=[])
+        plans: dict[str, list[Any]] = {}
+        for notification_id, originator_id, topic, state in rows:
+            kind = topic.split(":", 1)[1]
+            data = json.loads(bytes(state))
+            subject = str(originator_id)
+            tenant, stamp = _uuid(data["tenant_id"]), data["timestamp"]["_data_"]
+            if kind == "Community.Founded":
+                core, founded = _uuid(data["core_school_id"]), data["founded_on"]["_data_"]
+                found["communities"].append(
+                    (subject, tenant, data["name"], data["kind"], core, founded,
+                     data["round_start_year"], data["round_end_year"])
+                )  # fmt: skip
+                found["stints"].append((subject, core, tenant, founded, None))
+            elif kind == "Community.SchoolJoined":
+                found["stints"].append(
+                    (subject, _uuid(data["school_id"]), _uuid(data["school_tenant_id"]),
+                     data["joined_on"]["_data_"], None)
+                )  # fmt: skip
+            elif kind == "Plan.Drafted":
+                plans[subject] = [
+                    subject, tenant, _uuid(data["community_id"]), data["year"],
+                    data["period_start"]["_data_"], data["period_end"]["_data_"], data["title"],
+                    "draft", 0, "[]", json.dumps(data["tasks"], ensure_ascii=False), "[]", stamp,
+                ]  # fmt: skip
+            elif kind == "Plan.Submitted":
+                _update(
+                    cur, plans.get(subject), {7: "submitted", 12: stamp},
+                    "UPDATE raw_plans SET status = 'submitted', updated_at = %s WHERE id = %s",
+                    (stamp, subject),
+                )  # fmt: skip
+            elif kind == "Plan.Approved":
+                tasks = json.dumps(data["tasks"], ensure_ascii=False)
+                _update(
+                    cur, plans.get(subject),
+                    {7: "approved", 8: data["version"], 9: tasks, 12: stamp},
+                    "UPDATE raw_plans SET status = 'approved', version = %s, tasks = %s, "
+                    "updated_at = %s WHERE id = %s",
+                    (data["version"], tasks, stamp, subject),
+                )  # fmt: skip
+            elif kind == "Activity.Recorded":
+                actor = _uuid(data["actor_id"])
+                found["activities"].append(
+                    (subject, tenant, _uuid(data["community_id"]), _uuid(data["school_id"]),
+                     data["kind"], data["title"], data["occurred_on"]["_data_"], stamp, actor,
+                     json.dumps([_plain(p) for p in data["participant_ids"]]),
+                     json.dumps({k: _plain(v) for k, v in data["details"].items()},
+                                ensure_ascii=False),
+                     json.dumps(data["evidence"]), bool(data["contributions"]), False)
+                )  # fmt: skip
+                found["contributions"] += [
+                    (notification_id, tenant, _uuid(c["community_id"]), _uuid(c["school_id"]),
+                     c["task_kind"], c["unit"], c["amount"], c["occurred_on"]["_data_"], stamp,
+                     "Activity.Recorded", subject, actor, data["title"])
+                    for c in data["contributions"]
+                ]  # fmt: skip
+        found["plans"] = [tuple(row) for row in plans.values()]
+        for table, values in found.items():
+            if not values:
+                continue
+            columns = {
+                "stints": " (community_id, school_id, school_tenant_id, joined_on, left_on)",
+                "contributions": " (position, tenant_id, community_id, school_id, task_kind, unit,"
+                " amount, occurred_on, recorded_at, event_type, subject_id, actor_id, title)",
+            }.get(table, "")
+            psycopg2.extras.execute_values(
+                cur, f"INSERT INTO raw_{table}{columns} VALUES %s", values, page_size=1000
+            )
+        position = rows[-1][0] if len(rows) == page else head
+        cur.execute(
+            "INSERT INTO raw_checkpoint VALUES ('communities', %s) "
+            "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            (position,),
+        )
+        conn.commit()
+        processed += len(rows)
+    conn.close()
+    return processed
+
+
 def _update(
     cur: Any, pending: list[Any] | None, fields: dict[int, Any], sql: str, args: tuple[Any, ...]
 ) -> None:
@@ -525,7 +660,15 @@ def _cli_batch_size() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--view", choices=("audit_log", "directory", "all"), default="all")
+    parser.add_argument(
+        "--view", choices=("audit_log", "directory", "communities", "all"), default="all"
+    )
+    parser.add_argument(
+        "--communities",
+        type=int,
+        default=600,
+        help="the district's size for the communities view (bench.dashboard's generator)",
+    )
     parser.add_argument(
         "--server", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
     )
@@ -568,7 +711,19 @@ def main() -> None:
                 batch = _cli_batch_size()
                 views = ("audit_log", "directory") if args.view == "all" else (args.view,)
                 for view in views:
-                    _measure(runtime, view, batch, dsn)
+                    if view != "communities":
+                        _measure(runtime, view, batch, dsn)
+                if args.view in ("communities", "all"):
+                    # Written after the others are measured: their baselines know no community.
+                    from bench.dashboard import save_district
+
+                    started = time.perf_counter()
+                    district = save_district(runtime.platform, args.communities)
+                    print(
+                        f"wrote a district of {district.communities} communities "
+                        f"({district.events} events) in {time.perf_counter() - started:.1f} s"
+                    )
+                    _measure(runtime, "communities", batch, dsn)
             finally:
                 runtime.close()
     finally:
@@ -601,6 +756,25 @@ _SAME_ROWS = {
 }
 
 
+_SAME_ROWS["communities"] = [
+    "SELECT (SELECT count(*) FROM com_communities) - (SELECT count(*) FROM raw_communities)",
+    "SELECT (SELECT count(*) FROM com_stints) - (SELECT count(*) FROM raw_stints)",
+    "SELECT (SELECT count(*) FROM com_plans) - (SELECT count(*) FROM raw_plans)",
+    "SELECT (SELECT count(*) FROM com_activities) - (SELECT count(*) FROM raw_activities)",
+    "SELECT (SELECT count(*) FROM com_contributions) - (SELECT count(*) FROM raw_contributions)",
+    "SELECT count(*) FROM com_communities c LEFT JOIN raw_communities r USING (id) "
+    "WHERE r.id IS NULL OR c.core_school_id <> r.core_school_id OR c.name <> r.name",
+    "SELECT count(*) FROM com_stints c LEFT JOIN raw_stints r USING (community_id, school_id) "
+    "WHERE r.community_id IS NULL OR c.joined_on <> r.joined_on",
+    "SELECT count(*) FROM com_plans c LEFT JOIN raw_plans r USING (id) WHERE r.id IS NULL "
+    "OR c.status <> r.status OR c.version <> r.version OR c.tasks::jsonb <> r.tasks::jsonb",
+    "SELECT count(*) FROM com_activities c LEFT JOIN raw_activities r USING (id) "
+    "WHERE r.id IS NULL OR c.counted <> r.counted OR c.occurred_on <> r.occurred_on",
+    "SELECT count(*) FROM com_contributions c LEFT JOIN raw_contributions r "
+    "USING (position, school_id, task_kind) WHERE r.position IS NULL OR c.amount <> r.amount",
+]
+
+
 def _check_same_rows(dsn: dict[str, Any], view: str) -> None:
     """The baseline did the same work: its rows match the view's."""
     conn = psycopg2.connect(**dsn)
@@ -618,9 +792,12 @@ def _measure(runtime: Any, view: str, batch: int, dsn: dict[str, Any]) -> None:
     started = time.perf_counter()
     ours = runner.rebuild()
     ours_s = time.perf_counter() - started
-    raw = raw_audit_rebuild if view == "audit_log" else raw_directory_rebuild
     started = time.perf_counter()
-    baseline = raw(dsn, batch)
+    if view == "communities":
+        baseline = raw_communities_rebuild(dsn, batch, runner.topics)
+    else:
+        raw = raw_audit_rebuild if view == "audit_log" else raw_directory_rebuild
+        baseline = raw(dsn, batch)
     raw_s = time.perf_counter() - started
     assert ours == baseline, (ours, baseline)
     _check_same_rows(dsn, view)

@@ -112,31 +112,46 @@ def projections_run(names: tuple[str, ...], batch_size: int) -> None:
 
 
 @projections.command("rebuild")
-@click.argument("name")
+@click.argument("names", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every view, each in a process of its own.")
 @click.option("--batch-size", default=5000, show_default=True)
-def projections_rebuild(name: str, batch_size: int) -> None:
-    """Apply the whole event log to view NAME beside the live one, and swap it in once caught up.
+@click.option("--processes", default=0, help="At most this many at once (default: the cores).")
+def projections_rebuild(
+    names: tuple[str, ...], every: bool, batch_size: int, processes: int
+) -> None:
+    """Apply the whole event log to views NAMES (or --all) beside the live ones, and swap each in
+    once caught up; several views are rebuilt side by side in processes of their own.
 
-    The live view serves, and its workers may run, meanwhile; a failed rebuild changes nothing."""
-    import time
+    The live views serve, and their workers may run, meanwhile; a failed rebuild changes nothing."""
+    import os
 
-    runtime = build_runtime(load_settings())
-    try:
-        runner = runtime.runner(name, batch_size=batch_size)
-        started = time.perf_counter()
-        count = runner.rebuild()
-        elapsed = time.perf_counter() - started
-        click.echo(
-            f"rebuilt {name}: {count} events in {elapsed:.2f} s "
-            f"({count / elapsed if elapsed else 0:.0f} events/s)"
-        )
-    except (KeyError, RuntimeError) as exc:
-        click.echo(str(exc), err=True)
-        if exc.__cause__ is not None:
-            click.echo(f"  {type(exc.__cause__).__name__}: {exc.__cause__}", err=True)
+    from infra.rebuild import rebuild_in_parallel
+
+    settings = load_settings()
+    runtime = build_runtime(settings)
+    view_names = list(runtime.views)
+    runtime.close()
+    if every == bool(names):
+        click.echo("给出视图名称或 --all / name the views, or give --all", err=True)
         sys.exit(2)
-    finally:
-        runtime.close()
+    unknown = sorted(set(names) - set(view_names))
+    if unknown:
+        click.echo(f"没有此视图 / no such view: {', '.join(unknown)}", err=True)
+        sys.exit(2)
+    chosen = view_names if every else list(dict.fromkeys(names))
+    processes = processes or min(len(chosen), os.cpu_count() or 1)
+    results = rebuild_in_parallel(settings, chosen, batch_size, processes)
+    for result in results:
+        if result.error is not None:
+            click.echo(f"{result.name}: {result.error}", err=True)
+            continue
+        rate = result.events / result.seconds if result.seconds else 0
+        click.echo(
+            f"rebuilt {result.name}: {result.events} events in {result.seconds:.2f} s "
+            f"({rate:.0f} events/s)"
+        )
+    if any(result.error is not None for result in results):
+        sys.exit(2)
 
 
 @projections.command("status")

@@ -1,13 +1,14 @@
-"""The bureau dashboard's figures, cached by query and the communities view's position.
+"""The bureau dashboard's figures, cached by query and the tenant's version.
 
 Computing the figures of every community (2,500 in a large district) reads tens of thousands of
-contributions and takes seconds; they change only when an event arrives. So a value is stored with
-the position of the communities view it was computed at and served only while the view is still
-there (``services.context.PositionCache``): one entry per query (tenant, as-of date, filters), each
-new event moves the position and the next request computes it again. No expiry decides
-correctness; Redis keys expire after a day only so that queries nobody repeats go away.
+contributions and takes seconds; they change only when an event of that district arrives. So a
+value is stored with the tenant's version in the communities view (the position of the last event
+that changed its figures, ADR 0008) and served only while that is still the version
+(``services.context.PositionCache``): one entry per query (tenant, as-of date, filters). No expiry
+decides correctness; Redis keys expire after a day only so that queries nobody repeats go away.
 
-- ``InProcessFiguresCache``: the embedded default (no Redis), a bounded LRU in this process.
+- ``InProcessFiguresCache``: the embedded default (no Redis), a bounded LRU in this process, by
+  the figures' estimated bytes. Also each community's figures (``community_figures_cache``).
 - ``RedisFiguresCache``: shared by every web worker and host. Values are plain JSON (no pickle: a
   shared Redis never gets to run code here), zlib-compressed; each worker also keeps the values it
   has decoded in a small in-process LRU, since decoding thousands of figures costs milliseconds too.
@@ -30,17 +31,55 @@ import redis
 from domain.progress import CheckpointFigure, Forecast, Progress, TaskFigure
 from infra.position_cache import LocalCache, SharedCache
 from projections.communities import CommunityRow, PlanRow
-from services.progress import Amendment, CommunityFigures
+from services.progress import Amendment, CommunityFigures, OwnerSeals
 
-#: Changes whenever the encoding below changes, so that old values are never decoded.
-FORMAT = 1
+#: Changes whenever the encoding below changes (or the stored head), so that old values are
+#: never decoded.
+FORMAT = 2
+
+#: What one community's figures take in memory, about (an estimate, checked by the RSS the
+#: benchmark prints: ADR 0008).
+FIGURE_BYTES = 4_000
+
+
+#: What a school's name, a community with its memberships or a chart's point take, about.
+NAME_BYTES, SCOPE_BYTES, POINT_BYTES, SEALED_BYTES = 200, 1_500, 120, 1_000
+
+
+def weigh_figures(value: object) -> int:
+    return FIGURE_BYTES * (len(value) if isinstance(value, list) else 1)
+
+
+def weigh_kept(value: object) -> int:
+    """``community_figures_cache``'s values: a community's figures, its chart (a list of
+    points), a district (a list of communities with their memberships), school names (a dict),
+    a bureau's seals."""
+    if isinstance(value, CommunityFigures):
+        return FIGURE_BYTES
+    if isinstance(value, OwnerSeals):
+        return SEALED_BYTES * max(value.lines, 1)
+    if isinstance(value, dict):
+        return NAME_BYTES * max(len(value), 1)
+    if isinstance(value, list) and value and isinstance(value[0], tuple):
+        return POINT_BYTES * len(value)
+    if isinstance(value, list):
+        return SCOPE_BYTES * max(len(value), 1)
+    return FIGURE_BYTES
 
 
 class InProcessFiguresCache(LocalCache):
-    """At most ``max_figures`` figures in all (a dashboard of 2,500 communities weighs 2,500)."""
+    """At most ``max_bytes`` of figures, as estimated (``FIGURE_BYTES`` each). A dashboard's
+    list shares its figures with ``community_figures_cache``, so both together take less."""
 
-    def __init__(self, max_figures: int = 10_000) -> None:
-        super().__init__(max_figures, lambda value: len(value) if isinstance(value, list) else 1)
+    def __init__(self, max_bytes: int = 24_000_000) -> None:
+        super().__init__(max_bytes, weigh_figures)
+
+
+def community_figures_cache(max_bytes: int = 32_000_000) -> LocalCache:
+    """Each community's figures and chart as of a day, by its version, and each district's
+    communities and school names, by its members version: in this process only (a worker that
+    has none reads and computes them all once, then only what changes)."""
+    return LocalCache(max_bytes, weigh_kept)
 
 
 class RedisFiguresCache(SharedCache):

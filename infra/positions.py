@@ -9,6 +9,9 @@ missed: the web session carries the position of the user's last write (``web.cur
 and a remembered position below it is read again at once. Runners in this process (the embedded
 default) report each batch they commit, so there nothing waits for a re-read; with Redis, runners
 anywhere publish theirs (``PositionBroadcast``), so a worker usually knows before it would read.
+
+A view may also keep versions of parts of itself (the communities view: per tenant, ADR 0008);
+``version`` reads one again only once this process knows the view has moved.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from uuid import UUID
 
 import redis
 
@@ -25,17 +29,24 @@ log = logging.getLogger(__name__)
 
 
 class ViewPositions:
+    #: Versions remembered at most, all views together (a few bytes each).
+    MAX_VERSIONS = 100_000
+
     def __init__(
         self,
         readers: dict[str, Callable[[], int]],
         *,
+        versions: dict[str, Callable[[UUID], int]] | None = None,
         max_age: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.readers = readers
+        self.version_readers = versions or {}
         self.max_age = max_age
         self.clock = clock
         self._known: dict[str, tuple[int, float]] = {}  # view: position, when it was read
+        # (view, scope): its version, and the view's position this process knew when read.
+        self._versions: dict[tuple[str, UUID], tuple[int, int]] = {}
         self._lock = threading.Lock()
         #: Woken whenever a runner reports a batch (here, or published through Redis): the live
         #: pages (Server-Sent Events) wait on it instead of polling the database.
@@ -56,6 +67,29 @@ class ViewPositions:
         with self._lock:
             self._known[view] = (position, now)
         return position
+
+    def version(self, view: str, scope: UUID, at_least: int = 0) -> tuple[int, int]:
+        """The version of one tenant's (or community's) part of the view, read again only once
+        this process knows the view has moved (an event of any tenant: one small query, not a
+        computation), with the view's position it is known at (``of``): the version then
+        accounts for every event up to that position, the reader's own write included when
+        ``at_least`` is its position. Views without a version reader answer their position."""
+        position = self.of(view, at_least)
+        reader = self.version_readers.get(view)
+        if reader is None:
+            return position, position
+        with self._lock:
+            known = self._versions.get((view, scope))
+        if known is not None and known[1] >= position:
+            return known[0], known[1]
+        version = reader(scope)
+        with self._lock:
+            if len(self._versions) >= self.MAX_VERSIONS:
+                self._versions.clear()  # scopes come and go; a re-read costs one query
+            known = self._versions.get((view, scope))
+            if known is None or known[1] <= position:
+                self._versions[(view, scope)] = (version, position)
+        return version, position
 
     def advanced(self, view: str, position: int) -> None:
         """A runner of this process has just committed the view at ``position``."""

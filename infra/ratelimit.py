@@ -37,6 +37,10 @@ class RateLimiter(Protocol):
     def hit(self, key: str) -> bool:
         """Count an attempt; False when the key has used up its attempts in the window."""
 
+    def admit(self, key: str) -> int:
+        """Count an attempt against the key's own budget: 0 when counted, else the seconds until
+        one is allowed (nothing counted). One step, so in Redis one round trip either way."""
+
     def retry_after(self, key: str) -> int:
         """Seconds until the next attempt is allowed (0 if allowed now)."""
 
@@ -99,7 +103,10 @@ class InMemoryRateLimiter:
                     self._hits[key] = deque(h for h in hits if h[1] != taken.member)
 
     def hit(self, key: str) -> bool:
-        return not self.take({key: self.attempts}).retry_after
+        return not self.admit(key)
+
+    def admit(self, key: str) -> int:
+        return self.take({key: self.attempts}).retry_after
 
     def retry_after(self, key: str) -> int:
         now = time.monotonic()
@@ -167,7 +174,10 @@ class RedisRateLimiter:
         pipeline.execute()
 
     def hit(self, key: str) -> bool:
-        return not self.take({key: self.attempts}).retry_after
+        return not self.admit(key)
+
+    def admit(self, key: str) -> int:
+        return self.take({key: self.attempts}).retry_after
 
     def retry_after(self, key: str) -> int:
         now_ms = int(time.time() * 1000)
@@ -274,6 +284,18 @@ class ResilientRateLimiter:
                 self._answered()
                 return allowed
         return self.fallback.hit(key)
+
+    def admit(self, key: str) -> int:
+        if self._use_primary():
+            try:
+                wait = self.primary.admit(key)
+            except redis.RedisError as exc:
+                self._failed(exc)
+            else:
+                self._answered()
+                # What was counted here during an outage still counts until it ages out.
+                return max(wait, self.fallback.retry_after(key)) if wait else 0
+        return self.fallback.admit(key)
 
     def retry_after(self, key: str) -> int:
         if self._use_primary():

@@ -14,8 +14,11 @@ live view as it was.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import NullPool
 
+from infra.settings import Settings
 from infra.views.base import APPLICATION_NAME, SQLView
 
 log = logging.getLogger(__name__)
@@ -192,3 +196,42 @@ def _follow_sequence(connection: Connection, table: Table) -> None:
     connection.execute(
         select(func.setval(sequence, (highest or 0) + 1, False))  # the next value is highest + 1
     )
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """One view's rebuild in ``rebuild_in_parallel``: the events it applied, or why it failed."""
+
+    name: str
+    events: int
+    seconds: float
+    error: str | None = None
+
+
+def rebuild_in_parallel(
+    settings: Settings, names: Sequence[str], batch_size: int, processes: int
+) -> list[Rebuilt]:
+    """Rebuild each view in a process of its own (``jgt projections rebuild --all``): a view's
+    rebuild is one thread of Python, so views side by side use the other cores. Each process
+    opens the store itself (spawned, not forked: no connection is shared); one view failing
+    changes nothing of it and does not stop the others."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, processes), mp_context=context) as pool:
+        futures = [pool.submit(_rebuild_one, settings, name, batch_size) for name in names]
+        return [future.result() for future in futures]
+
+
+def _rebuild_one(settings: Settings, name: str, batch_size: int) -> Rebuilt:
+    # Imported here: the wiring imports the runner, which imports this module.
+    from infra.wiring import build_runtime
+
+    started = time.perf_counter()
+    runtime = build_runtime(settings)
+    try:
+        count = runtime.runner(name, batch_size=batch_size).rebuild()
+    except Exception as exc:
+        cause = f" ({type(exc.__cause__).__name__}: {exc.__cause__})" if exc.__cause__ else ""
+        return Rebuilt(name, 0, time.perf_counter() - started, f"{exc}{cause}")
+    finally:
+        runtime.close()
+    return Rebuilt(name, count, time.perf_counter() - started)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import queue
 import socket
 import sqlite3
 import threading
@@ -21,9 +22,10 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import sqlalchemy.exc
+from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import InterfaceError, Notification
 from sqlalchemy.exc import DBAPIError
 
@@ -47,6 +49,10 @@ class Status:
     @property
     def lag(self) -> int:
         return max(self.head - self.position, 0)
+
+
+#: A notification and its domain event, or the error that decoding it raised.
+Decoded = tuple[Notification, DomainEventProtocol[Any] | Exception]
 
 
 class ProjectionStopped(RuntimeError):
@@ -142,28 +148,41 @@ class ProjectionRunner:
         the view cannot apply is found, recorded as a fault and raised as ``ProjectionStopped``;
         the events before it stay applied. It is never skipped.
         """
-        recorder, mapper = self.platform.recorder, self.platform.mapper
         position = self.view.position()
-        head = recorder.max_notification_id() or 0
+        head = self.platform.recorder.max_notification_id() or 0
+        self._forget_passed_fault(position)
+        ahead = _ReadAhead(self._read_decoded, position, head, self.batch_size, self.read_in_batch)
+        try:
+            return self._catch_up(position, head, keep_going, ahead)
+        finally:
+            ahead.close()
+
+    def _catch_up(
+        self, position: int, head: int, keep_going: Callable[[], bool], ahead: _ReadAhead
+    ) -> int:
         processed = 0
         one_by_one_until = 0  # the end of a failed batch, whose events go one per transaction
-        self._forget_passed_fault(position)
         while position < head and keep_going():
             limit = 1 if position < one_by_one_until else self.batch_size
             current: Notification | None = None
             try:
-                # A shadow view reads the store before its batch: their databases differ.
-                notifications = () if self.read_in_batch else self._read(position, head, limit)
+                # A shadow view reads the store before its batch (their databases differ), the
+                # next page already read and decoded meanwhile when the reader is where this
+                # batch is.
+                page = [] if self.read_in_batch else ahead.take(position, limit)
                 with self.view.batch() as session:
                     if self.read_in_batch:
                         # Read in the batch's own session: one connection, one transaction.
-                        notifications = self._read(position, head, limit)
-                    full = len(notifications) == limit
-                    to_position = notifications[-1].id if full else head
-                    for notification in notifications:
+                        page = self._read_decoded(position, head, limit)
+                    notifications = [notification for notification, _ in page]
+                    full = len(page) == limit
+                    to_position = page[-1][0].id if full else head
+                    for notification, decoded in page:
                         current = notification
                         self.projection.position = notification.id
-                        self.projection.process(mapper.to_domain_event(notification))
+                        if isinstance(decoded, Exception):
+                            raise decoded  # blamed on this event, as if decoded here
+                        self.projection.process(decoded)
                     self.view.advance(session, position, to_position)
             except TrackingConflict:
                 self.conflicts += 1
@@ -186,6 +205,18 @@ class ProjectionRunner:
             with self.caught_up:
                 self.caught_up.notify_all()
         return processed
+
+    def _read_decoded(self, position: int, head: int, limit: int) -> list[Decoded]:
+        """The page, each notification with its domain event (or why it could not be decoded:
+        the batch blames that event when it comes to it)."""
+        mapper = self.platform.mapper
+        page: list[Decoded] = []
+        for notification in self._read(position, head, limit):
+            try:
+                page.append((notification, mapper.to_domain_event(notification)))
+            except Exception as exc:
+                page.append((notification, exc))
+        return page
 
     def _read(self, position: int, head: int, limit: int) -> Sequence[Notification]:
         return self.platform.recorder.select_notifications(
@@ -303,6 +334,72 @@ class ProjectionRunner:
         if self.on_advanced is not None:
             self.on_advanced(self.name, position)
         return count
+
+
+class _ReadAhead:
+    """Pages of the log read and decoded in a thread of their own while the runner applies and
+    writes the page before (the writes wait on the database without the GIL):
+    for a shadow view (``read_in_batch=False``), whose reads are not in its batch's transaction.
+
+    The reader goes on as the batches will if all goes well (full pages, from the last id of the
+    page before). A batch that goes another way (one by one after a failure, a conflict) reads
+    for itself from then on."""
+
+    _END = object()
+
+    def __init__(
+        self,
+        read: Callable[[int, int, int], list[Decoded]],
+        position: int,
+        head: int,
+        limit: int,
+        idle: bool,
+    ) -> None:
+        self._read, self._head, self._limit = read, head, limit
+        self._pages: queue.Queue[tuple[int, object]] = queue.Queue(maxsize=2)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if not idle and position < head:
+            self._thread = threading.Thread(
+                target=self._run, args=(position, head), name="read-ahead", daemon=True
+            )
+            self._thread.start()
+
+    def _run(self, position: int, head: int) -> None:
+        try:
+            while position < head and not self._stop.is_set():
+                page = self._read(position, head, self._limit)
+                self._put(position, page)
+                position = page[-1][0].id if len(page) == self._limit else head
+        except BaseException as exc:  # handed to the runner, which decides
+            self._put(position, exc)
+        self._put(position, self._END)
+
+    def _put(self, position: int, item: object) -> None:
+        while not self._stop.is_set():
+            try:
+                self._pages.put((position, item), timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def take(self, position: int, limit: int) -> list[Decoded]:
+        """The page after ``position``: the one read ahead if it is that one, else read now."""
+        if self._thread is not None and limit == self._limit:
+            start, page = self._pages.get()
+            if isinstance(page, BaseException):
+                self.close()
+                raise page
+            if start == position and page is not self._END:
+                return page  # type: ignore[return-value]
+            self.close()
+        return self._read(position, self._head, limit)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
 
 def wait_for_position(views: list[SQLView], position: int, timeout: float) -> bool:

@@ -13,7 +13,11 @@ from redis.retry import Retry
 from sqlalchemy.engine import Engine
 
 from infra.blobs import DatabaseBlobStore, FileBlobStore
-from infra.dashboard_cache import InProcessFiguresCache, RedisFiguresCache
+from infra.dashboard_cache import (
+    InProcessFiguresCache,
+    RedisFiguresCache,
+    community_figures_cache,
+)
 from infra.eventstore import datastore_of, open_platform
 from infra.faults import Fault, ProjectionFaults
 from infra.leases import InProcessLease, Lease, RedisLease
@@ -97,7 +101,7 @@ class Runtime:
     redis: redis.Redis | None = None
     positions: ViewPositions | None = None
     broadcast: PositionBroadcast | None = None
-    #: Rendered page parts keyed by query and view position (``infra.position_cache``).
+    #: Rendered page parts keyed by query and version (``infra.position_cache``).
     pages: LocalCache | SharedCache = field(default_factory=lambda: page_cache(None))
     #: Writes through the JSON API, per user (``web.api.base``).
     api_write_limiter: RateLimiter = field(default_factory=lambda: InMemoryRateLimiter(120, 60))
@@ -241,7 +245,10 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
     figures_cache: PositionCache = (
         RedisFiguresCache(client, prefix=f"{prefix}figures:") if client else InProcessFiguresCache()
     )
-    positions = ViewPositions({name: view.position for name, view in views.items()})
+    positions = ViewPositions(
+        {name: view.position for name, view in views.items()},
+        versions={"communities": communities.version},
+    )
     ctx = Context(
         platform=platform,
         directory=directory,
@@ -260,6 +267,7 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         research=research,
         lesson_plans=lesson_plans,
         figures_cache=figures_cache,
+        community_figures=community_figures_cache(),
         positions=positions,
         actors=LocalCache(100_000, lambda _: 1),
     )

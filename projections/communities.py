@@ -7,11 +7,12 @@ The progress figures are not stored: they are computed from these rows as of any
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import singledispatchmethod
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from domain.activity import Activity
 from domain.assistance import AssistanceApplication
@@ -19,7 +20,10 @@ from domain.community import Community, Stint
 from domain.counting import Counted
 from domain.plan import Plan
 from domain.progress import Counted as CountedWork
+from domain.school import School
 from domain.seal import QuarterSeal
+from domain.settings import TenantSettings
+from domain.tenant import Tenant
 from projections.base import Projection
 
 
@@ -134,6 +138,13 @@ class ApplicationRow:
     reason: str = ""
 
 
+def members_scope(tenant_id: UUID) -> UUID:
+    """The id of a tenant's *members* version: moved only by what changes which communities it
+    sees, their schools and those schools' names (not by the work recorded in them), so that
+    what is read from those is kept across the events that change figures."""
+    return uuid5(tenant_id, "members")
+
+
 class CommunitiesView(ABC):
     # Updates ---------------------------------------------------------------------------------
     @abstractmethod
@@ -180,6 +191,24 @@ class CommunitiesView(ABC):
 
     @abstractmethod
     def update_application(self, application_id: UUID, **fields: Any) -> None: ...
+
+    @abstractmethod
+    def changed(
+        self,
+        position: int,
+        *,
+        communities: Iterable[UUID] = (),
+        tenants: Iterable[UUID] = (),
+        owned_by: Iterable[UUID] = (),
+        schools: Iterable[UUID] = (),
+        members: bool = False,
+    ) -> None:
+        """The event at ``position`` changed what the dashboards show: the versions of these
+        communities, of the communities ``owned_by`` these tenants and of those ``schools`` are
+        members of, and of every tenant that sees any of them (or is named in ``tenants``),
+        become ``position``, in the transaction that writes the rows. ``members``: it changed
+        communities, memberships, names or seals too, so those tenants' ``members_scope``
+        moves."""
 
     # Queries (each takes the tenant that is asking, or ids already checked by the service) ----
     @abstractmethod
@@ -231,6 +260,14 @@ class CommunitiesView(ABC):
     def seals(self, tenant_id: UUID, year: int | None = None) -> list[SealRow]: ...
 
     @abstractmethod
+    def versions(self, ids: list[UUID]) -> dict[UUID, int]:
+        """The version of each tenant or community (0 for one nothing has changed yet): the
+        position of the last event that changed its figures, school names or settings."""
+
+    def version(self, scope_id: UUID) -> int:
+        return self.versions([scope_id]).get(scope_id, 0)
+
+    @abstractmethod
     def applications(
         self, tenant_id: UUID, *, school_id: UUID | None = None
     ) -> list[ApplicationRow]: ...
@@ -274,6 +311,7 @@ class CommunitiesProjection(Projection[CommunitiesView]):
         ]
         if rows:
             self.view.add_contributions(rows)
+            self.view.changed(self.position, communities={r.community_id for r in rows})
 
     @process.register
     def _(self, e: Community.Founded) -> None:
@@ -292,17 +330,24 @@ class CommunitiesProjection(Projection[CommunitiesView]):
         self.view.add_stint(
             StintRow(e.originator_id, e.core_school_id, e.tenant_id, e.founded_on, None)
         )
+        self.view.changed(self.position, communities=[e.originator_id], members=True)
 
     @process.register
     def _(self, e: Community.SchoolJoined) -> None:
-        self.view.remove_invitation(e.originator_id, e.school_id)
+        if e.school_tenant_id != e.tenant_id:
+            # Only another bureau's school is invited (``Community.invite_across_regions``): a
+            # bureau's own school joining has no invitation to remove, and a DELETE for it was a
+            # round trip per join in a rebuild.
+            self.view.remove_invitation(e.originator_id, e.school_id)
         self.view.add_stint(
             StintRow(e.originator_id, e.school_id, e.school_tenant_id, e.joined_on, None)
         )
+        self.view.changed(self.position, communities=[e.originator_id], members=True)
 
     @process.register
     def _(self, e: Community.SchoolLeft) -> None:
         self.view.end_stint(e.originator_id, e.school_id, e.left_on)
+        self.view.changed(self.position, communities=[e.originator_id], members=True)
 
     @process.register
     def _(self, e: Community.CrossRegionInvited) -> None:
@@ -341,16 +386,19 @@ class CommunitiesProjection(Projection[CommunitiesView]):
                 updated_at=e.timestamp,
             )
         )
+        self.view.changed(self.position, communities=[e.community_id])
 
     @process.register
     def _(self, e: Plan.TasksRevised) -> None:
         self.view.update_plan(
             e.originator_id, status="draft", draft_tasks=list(e.tasks), updated_at=e.timestamp
         )
+        self._plan_changed(e.originator_id)
 
     @process.register
     def _(self, e: Plan.Submitted) -> None:
         self.view.update_plan(e.originator_id, status="submitted", updated_at=e.timestamp)
+        self._plan_changed(e.originator_id)
 
     @process.register
     def _(self, e: Plan.Returned) -> None:
@@ -359,6 +407,7 @@ class CommunitiesProjection(Projection[CommunitiesView]):
         self.view.update_plan(
             e.originator_id, status="returned", comments=comments, updated_at=e.timestamp
         )
+        self._plan_changed(e.originator_id)
 
     @process.register
     def _(self, e: Plan.Approved) -> None:
@@ -369,6 +418,13 @@ class CommunitiesProjection(Projection[CommunitiesView]):
             tasks=list(e.tasks),
             updated_at=e.timestamp,
         )
+        self._plan_changed(e.originator_id)
+
+    def _plan_changed(self, plan_id: UUID) -> None:
+        # The figures carry the plan in force, its status and comments too.
+        plan = self.view.plan(plan_id)
+        if plan is not None:
+            self.view.changed(self.position, communities=[plan.community_id])
 
     @process.register
     def _(self, e: Activity.Recorded) -> None:
@@ -416,6 +472,33 @@ class CommunitiesProjection(Projection[CommunitiesView]):
     def _(self, e: QuarterSeal.Sealed) -> None:
         self.view.add_seal(
             SealRow(e.tenant_id, e.year, e.quarter, e.due, e.timestamp, list(e.figures))
+        )
+        # The seal amends the figures of every community the bureau owns, wherever shown; the
+        # members version moves too, as seals are kept with what it keys (rare: quarterly).
+        self.view.changed(self.position, owned_by=[e.tenant_id], members=True)
+
+    # Not rows of this view, but what its dashboards show beside them: the bureau's checkpoints
+    # and community types, its name, and the names of member schools.
+    @process.register
+    def _(self, e: TenantSettings.Created) -> None:
+        self.view.changed(self.position, owned_by=[e.tenant_id], members=True)
+
+    @process.register
+    def _(self, e: TenantSettings.CommunityTypeSet) -> None:
+        self.view.changed(self.position, owned_by=[e.tenant_id], members=True)
+
+    @process.register
+    def _(self, e: TenantSettings.PlanYearSet) -> None:
+        self.view.changed(self.position, owned_by=[e.tenant_id], members=True)
+
+    @process.register
+    def _(self, e: Tenant.Renamed) -> None:
+        self.view.changed(self.position, tenants=[e.tenant_id], members=True)
+
+    @process.register
+    def _(self, e: School.DetailsChanged) -> None:
+        self.view.changed(
+            self.position, tenants=[e.tenant_id], schools=[e.originator_id], members=True
         )
 
     @process.register

@@ -26,3 +26,6 @@ class Done:
 
     id: UUID
     position: int
+    #: The id of a part created inside the aggregate (a mentoring record, a class), which has
+    #: no id of its own in the store: clients need it to act on what they created.
+    part_id: str | None = None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
+from uuid import UUID
 
 from projections.activity_feed import ActivityFeedView
 from projections.audit_log import AuditLogView
@@ -28,6 +29,24 @@ class Positions(Protocol):
 
     def of(self, view: str, at_least: int = 0) -> int: ...
 
+    def version(self, view: str, scope: UUID, at_least: int = 0) -> tuple[int, int]:
+        """A tenant's (or community's) version in the view and the view's position it is
+        known at (at least ``at_least``)."""
+        ...
+
+
+class Served(Protocol):
+    """A cached value, the version it was computed at, and whether that is an older one."""
+
+    @property
+    def value(self) -> Any: ...
+
+    @property
+    def version(self) -> Hashable: ...
+
+    @property
+    def stale(self) -> bool: ...
+
 
 class PositionCache(Protocol):
     """Values computed before, each stored with the read model position it was computed at.
@@ -39,7 +58,20 @@ class PositionCache(Protocol):
 
     def get(self, key: str, position: int) -> Any | None: ...
 
-    def put(self, key: str, position: int, value: Any) -> None: ...
+    def put(self, key: str, position: int, value: Any, made_at: int = 0) -> None: ...
+
+    def computed(
+        self,
+        key: str,
+        version: int,
+        compute: Callable[[], tuple[Any, bool]],
+        *,
+        made_at: int = 0,
+        stale_from: int | None = None,
+    ) -> Served:
+        """The value at ``version``, computed once however many ask at the same time
+        (``infra.position_cache``)."""
+        ...
 
 
 @dataclass
@@ -56,8 +88,13 @@ class Context:
     research: ResearchView
     lesson_plans: LessonPlansView
     clock: Clock = utc_now
-    #: The bureau dashboard's figures, keyed by query and the communities view's position.
+    #: The bureau dashboard's figures, keyed by query and the tenant's version in the
+    #: communities view (ADR 0008).
     figures_cache: PositionCache | None = None
+    #: Each community's figures and chart as of a day, by the community's version (a dashboard
+    #: computes again only the communities that changed); each district's communities, school
+    #: names and seals, by the tenant's members version (in process only).
+    community_figures: PositionCache | None = None
     #: The views' positions (read before anything cached by them is computed).
     positions: Positions | None = None
     #: Signed-in users' credentials, keyed by user and the User aggregate's version.

@@ -272,7 +272,7 @@ class MentoringService:
             raise Forbidden("只有师徒双方可以记录 / Only the mentor or the mentee records")
         evidence = evidence_of(uploads or [])
         now = self.ctx.clock()
-        pairing.record_activity(
+        record_id = pairing.record_activity(
             by=actor.user_id,
             kind=kind,
             mode=mode,
@@ -284,7 +284,7 @@ class MentoringService:
             occurred_at=now,
         )
         store_all(self.ctx.blobs, uploads or [])  # accepted: now the files are kept
-        return Done(pairing.id, self.ctx.platform.save_all(pairing))
+        return Done(pairing.id, self.ctx.platform.save_all(pairing), part_id=record_id)
 
     def confirm(self, actor: Actor, pair_id: UUID, record_id: str) -> Done:
         pairing, _ = self._pairing(actor, pair_id)

@@ -98,10 +98,10 @@ class OrganisationService:
     def open_class(self, actor: Actor, school_id: UUID, *, grade: int, name: str) -> Done:
         school = self._school(actor, school_id)
         require(actor, Action.MANAGE_CLASSES, school_id)
-        school.open_class(
+        class_id = school.open_class(
             grade=grade, name=name, actor_id=actor.user_id, occurred_at=self.ctx.clock()
         )
-        return Done(school.id, self.ctx.platform.save_all(school))
+        return Done(school.id, self.ctx.platform.save_all(school), part_id=class_id)
 
     def close_class(self, actor: Actor, school_id: UUID, class_id: str) -> Done:
         school = self._school(actor, school_id)

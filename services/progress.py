@@ -1,7 +1,8 @@
 """Progress figures: per community as of any date, the bureau's dashboard, drill-down, seals.
 
 Every figure is computed from the counted contributions (``domain.progress``); nothing is stored but
-the sealed quarters, which keep the figures as they were reported.
+the sealed quarters, which keep the figures as they were reported. Computed figures are kept per
+community and per dashboard by the versions the communities view keeps (ADR 0008).
 """
 
 from __future__ import annotations
@@ -30,7 +31,14 @@ from domain.progress import (
 )
 from domain.seal import QuarterSeal
 from domain.settings import Checkpoint, TenantSettings
-from projections.communities import CommunityRow, ContributionRow, PlanRow, SealRow, StintRow
+from projections.communities import (
+    CommunityRow,
+    ContributionRow,
+    PlanRow,
+    SealRow,
+    StintRow,
+    members_scope,
+)
 from services.activities import can_see_details
 from services.actor import Actor, Done
 from services.clock import local_date
@@ -127,6 +135,9 @@ def plan_in_force(plans: list[PlanRow], as_of: date) -> PlanRow | None:
     return max(started, key=lambda p: p.period_end) if started else None
 
 
+#: Communities computed together when many are (a cold district): their rows read at once.
+CHUNK = 250
+
 #: Tenant settings read once per query that covers many communities.
 SettingsCache = dict[UUID, TenantSettings]
 
@@ -186,6 +197,17 @@ IndexedSeal = tuple[SealRow, dict[str, dict[str, Any]]]
 
 def index_seals(seals: list[SealRow]) -> list[IndexedSeal]:
     return [(seal, {str(f.get("community_id")): f for f in seal.figures}) for seal in seals]
+
+
+@dataclass(frozen=True)
+class OwnerSeals:
+    """A bureau's seals as kept between requests (their figures weigh what their lines do)."""
+
+    indexed: list[IndexedSeal]
+
+    @property
+    def lines(self) -> int:
+        return sum(len(figures) for _, figures in self.indexed)
 
 
 def figures_for(
@@ -274,6 +296,34 @@ class ProgressService:
         return self._figures([scope], actor, as_of)[0]
 
     def _figures(self, scopes: list[Scope], actor: Actor, as_of: date) -> list[CommunityFigures]:
+        """The figures of these communities: those kept at each one's current version
+        (``ctx.community_figures``), the others computed and kept. The figures of a community
+        depend only on its own rows, its owner's seals and settings, and the day, all of which
+        move its version; so after an event only the communities it touched are computed."""
+        store = self.ctx.community_figures
+        if store is None or not scopes:
+            return self._computed_figures(scopes, as_of)
+        versions = self.ctx.communities.versions([s.id for s in scopes])
+        day = as_of.isoformat()
+        found: dict[UUID, CommunityFigures] = {}
+        for scope in scopes:
+            kept: CommunityFigures | None = store.get(
+                f"community:{scope.id}:{day}", versions.get(scope.id, 0)
+            )
+            if kept is not None and kept.community == scope.community:
+                found[scope.id] = kept
+        missing = [s for s in scopes if s.id not in found]
+        # In parts: a district's rows all at once would grow the process for good.
+        for start in range(0, len(missing), CHUNK):
+            part = missing[start : start + CHUNK]
+            for scope, figures in zip(part, self._computed_figures(part, as_of), strict=True):
+                store.put(f"community:{scope.id}:{day}", versions.get(scope.id, 0), figures)
+                found[scope.id] = figures
+        return [found[s.id] for s in scopes]
+
+    def _computed_figures(self, scopes: list[Scope], as_of: date) -> list[CommunityFigures]:
+        if not scopes:
+            return []
         views = self.ctx.communities
         ids = [s.id for s in scopes]
         plans_by: dict[UUID, list[PlanRow]] = defaultdict(list)
@@ -281,8 +331,7 @@ class ProgressService:
             plans_by[plan.community_id].append(plan)
         counted_by = views.counted(ids, up_to=as_of)
         seals_by_tenant = {
-            owner: index_seals(views.seals(owner))
-            for owner in {s.community.tenant_id for s in scopes}
+            owner: self._seals(owner) for owner in {s.community.tenant_id for s in scopes}
         }
         # Amendments count the records entered after a seal: only those are read row by row.
         sealed_at = [s.sealed_at for seals in seals_by_tenant.values() for s, _ in seals]
@@ -307,14 +356,22 @@ class ProgressService:
         ]
 
     def dashboard(
-        self, actor: Actor, *, as_of: date, filters: DashboardFilter | None = None
+        self,
+        actor: Actor,
+        *,
+        as_of: date,
+        filters: DashboardFilter | None = None,
+        at_least: int = 0,
     ) -> list[CommunityFigures]:
         """Every community the bureau owns or shares, with its figures as of the date.
 
-        Cached (``ctx.figures_cache``) per tenant, date and type and school filters, with the
-        communities view's position read *before* the figures are computed: they then reflect at
-        least every event up to that position, and the next event makes the next call compute
-        them again. The status filter is applied to the cached figures."""
+        Cached (``ctx.figures_cache``) per tenant, date and type and school filters, by the
+        tenant's version in the communities view, read *before* the figures are computed
+        once the view has reached ``at_least`` (e.g. the store's head, or the reader's own last
+        write): they then reflect at least every event up to there that changed this bureau's
+        figures, and only such an event makes the next call compute them again (the communities
+        it touched, ``_figures``). Concurrent callers wait for one computation. The status filter
+        is applied to the cached figures."""
         require_community(actor, CommunityAction.VIEW_DASHBOARD)
         filters = filters or DashboardFilter()
         cache, positions = self.ctx.figures_cache, self.ctx.positions
@@ -324,25 +381,41 @@ class ProgressService:
             key = f"dashboard:{actor.tenant_id}:{as_of.isoformat()}:{filters.kind or ''}:" + (
                 str(filters.school_id or "")
             )
-            position = positions.of("communities")
-            found: list[CommunityFigures] | None = cache.get(key, position)
-            if found is None:
-                found = self._dashboard(actor, as_of, filters)
-                cache.put(key, position, found)
-            figures = list(found)  # callers get a list of their own
+            version, known = positions.version("communities", actor.tenant_id, at_least)
+            served = cache.computed(
+                key, version, lambda: (self._dashboard(actor, as_of, filters), True), made_at=known
+            )
+            figures = list(served.value)  # callers get a list of their own
         if filters.status:
             figures = [f for f in figures if f.status == filters.status]
         return figures
 
+    def district(self, tenant_id: UUID) -> list[Scope]:
+        """Every community the tenant owns or shares, with its memberships: kept by the tenant's
+        members version (``ctx.community_figures``), so read again only when communities,
+        memberships or school names change, not with every record."""
+        views, store = self.ctx.communities, self.ctx.community_figures
+
+        def read() -> list[Scope]:
+            rows = views.communities(tenant_id)
+            stints = views.stints([r.id for r in rows])
+            return [Scope(r, stints[r.id]) for r in rows]
+
+        if store is None:
+            return read()
+        version, key = views.version(members_scope(tenant_id)), f"district:{tenant_id}"
+        found: list[Scope] | None = store.get(key, version)
+        if found is None:
+            found = read()
+            store.put(key, version, found)
+        return list(found)
+
     def _dashboard(
         self, actor: Actor, as_of: date, filters: DashboardFilter
     ) -> list[CommunityFigures]:
-        views = self.ctx.communities
-        rows = views.communities(actor.tenant_id)
+        scopes = self.district(actor.tenant_id)
         if filters.kind:
-            rows = [r for r in rows if r.kind == filters.kind]
-        stints = views.stints([r.id for r in rows])
-        scopes = [Scope(r, stints[r.id]) for r in rows]
+            scopes = [s for s in scopes if s.community.kind == filters.kind]
         if filters.school_id:
             scopes = [s for s in scopes if filters.school_id in s.members]
         return self._figures(scopes, actor, as_of)
@@ -411,6 +484,28 @@ class ProgressService:
         return self._histories(visible, as_of)
 
     def _histories(self, scopes: list[Scope], as_of: date) -> dict[UUID, list[tuple[date, float]]]:
+        """The charts, each kept by its community's version as ``_figures`` keeps figures."""
+        store = self.ctx.community_figures
+        if store is None or not scopes:
+            return self._computed_histories(scopes, as_of)
+        versions = self.ctx.communities.versions([s.id for s in scopes])
+        day = as_of.isoformat()
+        found: dict[UUID, list[tuple[date, float]]] = {}
+        for scope in scopes:
+            kept = store.get(f"chart:{scope.id}:{day}", versions.get(scope.id, 0))
+            if kept is not None:
+                found[scope.id] = kept
+        missing = [s for s in scopes if s.id not in found]
+        for community_id, points in self._computed_histories(missing, as_of).items():
+            store.put(f"chart:{community_id}:{day}", versions.get(community_id, 0), points)
+            found[community_id] = points
+        return found
+
+    def _computed_histories(
+        self, scopes: list[Scope], as_of: date
+    ) -> dict[UUID, list[tuple[date, float]]]:
+        if not scopes:
+            return {}
         views = self.ctx.communities
         ids = [s.id for s in scopes]
         plans_by: dict[UUID, list[PlanRow]] = defaultdict(list)
@@ -449,14 +544,15 @@ class ProgressService:
         due = checkpoints[quarter - 1].due
         # The seal keeps the figures as reported for good: they are drawn from the views, so the
         # views must first have applied everything recorded until now, or nothing is sealed.
-        if not self.ctx.wait_for(self.ctx.platform.recorder.max_notification_id() or 0):
+        head = self.ctx.platform.recorder.max_notification_id() or 0
+        if not self.ctx.wait_for(head):
             raise DomainError(
                 "数据尚在更新，请稍后再封存 / The figures are still being brought up to date: "
                 "seal again in a moment"
             )
         own = [
             f
-            for f in self.dashboard(actor, as_of=due)
+            for f in self.dashboard(actor, as_of=due, at_least=head)
             if f.community.tenant_id == actor.tenant_id and f.plan is not None
         ]
         now = self.ctx.clock()
@@ -479,7 +575,20 @@ class ProgressService:
 
     def seals(self, actor: Actor, year: int | None = None) -> list[SealRow]:
         require_community(actor, CommunityAction.VIEW_DASHBOARD)
-        return self.ctx.communities.seals(actor.tenant_id, year)
+        return [s for s, _ in self._seals(actor.tenant_id) if year is None or s.year == year]
+
+    def _seals(self, owner: UUID) -> list[IndexedSeal]:
+        """The bureau's seals, indexed: kept by its members version (a seal moves it), since
+        reading thousands of sealed figures costs more than the rest of a dashboard."""
+        views, store = self.ctx.communities, self.ctx.community_figures
+        if store is None:
+            return index_seals(views.seals(owner))
+        version, key = views.version(members_scope(owner)), f"seals:{owner}"
+        found: OwnerSeals | None = store.get(key, version)
+        if found is None:
+            found = OwnerSeals(index_seals(views.seals(owner)))
+            store.put(key, version, found)
+        return found.indexed
 
 
 def history_points(

@@ -22,7 +22,7 @@ from uuid import UUID
 from domain.activity import recorded_late
 from domain.counting import TASK_KIND_NAMES
 from domain.settings import CommunityType
-from projections.communities import CommunityRow, SealRow, StintRow
+from projections.communities import CommunityRow, SealRow, StintRow, members_scope
 from services.actor import Actor
 from services.communities import Scope, tenant_settings
 from services.context import Context
@@ -476,6 +476,14 @@ class _Names:
     def school(self, school_id: UUID) -> str:
         return self._schools.get(school_id, "—")
 
+    def schools_known(self) -> dict[UUID, str]:
+        return dict(self._schools)
+
+    def known(self, tenant_ids: set[UUID], schools: dict[UUID, str]) -> None:
+        """The school names of these tenants, as read before."""
+        self._tenants |= tenant_ids
+        self._schools.update(schools)
+
     def user(self, tenant_id: UUID, user_id: UUID | None) -> str:
         if user_id is None:
             return "—"
@@ -557,20 +565,45 @@ class ReportService:
             for f in figures
         ]
 
-    def dashboard_version(self, actor: Actor, *, at_least: int = 0) -> int:
-        """What the dashboard's content is computed from: the communities view's position (it
-        moves with every stored event once the view has caught up), at least ``at_least`` (the
-        reader's own last write). A page rendered after the views reached it (``settled``) may
-        be served again until it moves."""
+    def dashboard_version(self, actor: Actor, *, at_least: int = 0) -> tuple[int, int]:
+        """What the dashboard's content is computed from: the tenant's version in the
+        communities view (it moves only with events that change this bureau's figures, school
+        names or settings), and the view's position it is known at, at least ``at_least`` (the
+        reader's own last write). A page rendered after the names have reached that version
+        (``settled``) may be served again until it moves."""
         require_community(actor, CommunityAction.VIEW_DASHBOARD)
         positions = self.ctx.positions
-        return positions.of("communities", at_least) if positions is not None else 0
+        if positions is None:
+            return 0, 0
+        return positions.version("communities", actor.tenant_id, at_least)
 
-    def settled(self, position: int) -> bool:
-        """Whether the names (from the directory view) are as recent as the communities view's
-        ``position``: then a page drawn now may be kept until that position moves."""
+    def settled(self, version: int) -> bool:
+        """Whether the names (from the directory view) are as recent as the tenant's
+        ``version`` (the position of the last event that changed what its dashboard shows, a
+        school's new name included): then a page drawn now may be kept until it moves."""
         positions = self.ctx.positions
-        return positions is not None and positions.of("directory", position) >= position
+        return positions is not None and positions.of("directory", version) >= version
+
+    def _district_names(
+        self, tenant_id: UUID, names: _Names, stints: dict[UUID, list[StintRow]]
+    ) -> None:
+        """The names of every school in the tenant's communities, kept by its members version
+        once the directory has reached it (a school renamed since is then shown renamed)."""
+        tenants = {s.school_tenant_id for rows in stints.values() for s in rows}
+        store, positions = self.ctx.community_figures, self.ctx.positions
+        if store is None or positions is None:
+            names.schools_of(tenants)
+            return
+        version = self.ctx.communities.version(members_scope(tenant_id))
+        key = f"school-names:{tenant_id}"
+        found: dict[UUID, str] | None = store.get(key, version)
+        if found is None:
+            settled = positions.of("directory", version) >= version
+            names.schools_of(tenants)
+            found = names.schools_known()
+            if settled:
+                store.put(key, version, found)
+        names.known(tenants, found)
 
     def may_seal(self, actor: Actor) -> bool:
         return community_allowed(actor, CommunityAction.MANAGE)
@@ -597,10 +630,9 @@ class ReportService:
             as_of=as_of,
             filters=DashboardFilter(kind=filters.kind, school_id=filters.school_id),
         )
-        views = self.ctx.communities
         names = _Names(self.ctx)
-        all_stints = views.stints([f.community.id for f in figures])
-        names.schools_of({s.school_tenant_id for rows in all_stints.values() for s in rows})
+        all_stints = {s.id: s.stints for s in self.progress.district(actor.tenant_id)}
+        self._district_names(actor.tenant_id, names, all_stints)
         school_ids = {s.school_id for rows in all_stints.values() for s in rows}
         text = school_text.strip().casefold()
         if text:

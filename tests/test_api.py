@@ -90,7 +90,7 @@ def api(sqlite_runtime: Runtime) -> Api:
 
 def created(response: Any, status: int = 201) -> tuple[str, int]:
     assert response.status_code == status, response.json
-    assert set(response.json) == {"id", "position"}
+    assert {"id", "position"} <= set(response.json)
     return response.json["id"], response.json["position"]
 
 
@@ -219,7 +219,7 @@ def test_me_answers_who_the_token_stands_for(api: Api) -> None:
 
 
 def test_every_endpoint_but_sign_in_and_the_document_needs_a_bearer_token(api: Api) -> None:
-    public = {"api.issue_token", "api.openapi_document"}
+    public = {"api.issue_token", "api.openapi_document", "api.api_docs"}
     rules = [r for r in api.app.url_map.iter_rules() if r.endpoint.startswith("api.")]
     assert len(rules) > 15
     for rule in rules:
@@ -481,7 +481,10 @@ def test_a_bell_schedule_is_replaced_whole_and_checked(api: Api) -> None:
     assert sadmin.get(path, min_position=position).json["items"] == PERIODS
     overlapping = [*PERIODS, {"weekday": 1, "number": 3, "start": "09:00", "end": "09:40"}]
     assert "重叠" in error(sadmin.put(path, {"periods": overlapping}), 422)
-    assert error(sadmin.put(path, {"periods": [{"weekday": 1}]}), 422)
+    # A period without its number, start and end is malformed: the field is named.
+    incomplete = sadmin.put(path, {"periods": [{"weekday": 1}]})
+    error(incomplete, 400)
+    assert incomplete.json["field"] == "periods[0].number"
     response = sadmin.put(path, {"periods": "08:00-08:40"})
     error(response, 400)
     assert response.json["field"] == "periods"
@@ -519,11 +522,11 @@ def test_a_school_admin_adds_teachers_at_their_own_school_only(api: Api) -> None
     assert error(sadmin.post(path, new_person("x", ["teacher"])), 422)
     response = sadmin.post(path, new_person("hn-new-5", ["bureau_monitor"]))
     error(response, 400)
-    assert response.json["field"] == "roles"
+    assert response.json["field"].startswith("roles")
     response = sadmin.post(path, new_person("hn-new-6", []))
-    assert response.json["field"] == "roles"
+    assert response.json["field"].startswith("roles")
     response = sadmin.post(path, new_person("hn-new-7", ["teacher"], grades=["三"]))
-    assert response.json["field"] == "grades"
+    assert response.json["field"].startswith("grades")
     # A bureau admin may make school admins; another bureau's admin cannot even find the school.
     created(api.as_("hn-admin").post(path, new_person("hn-new-8", ["school_admin", "teacher"])))
     assert error(api.as_("yy-admin").post(path, new_person("yy-new-9", ["teacher"])), 404)
@@ -723,7 +726,7 @@ def test_only_a_platform_admin_registers_bureaus(platform_api: Api) -> None:
 
 
 def test_the_document_and_unknown_paths_answer_json(api: Api) -> None:
-    assert api.client.get("/api/v1/openapi.json").json["openapi"].startswith("3.0")
+    assert api.client.get("/api/v1/openapi.json").json["openapi"].startswith("3.1")
     assert error(api.client.get("/api/v1/nothing-here"), 404)
     response = api.client.get(f"/api/v1/users/{UUID(int=0)}")
     assert error(response, 401)

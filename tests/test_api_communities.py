@@ -432,7 +432,10 @@ def test_assistance_is_applied_for_and_assigned_or_declined(api: Api) -> None:
     )
     mine = sadmin.get("/assistance", min_position=position).json["items"]
     assert [(a["id"], a["status"]) for a in mine] == [(application_id, "open")]
-    error(api.as_("hn-teacher").post("/assistance", {"needs": "x"}), 403)
+    error(
+        api.as_("hn-teacher").post("/assistance", {"needs": "数学教研薄弱，需要骨干教师指导备课"}),
+        403,
+    )
     community_id, position = created(
         admin.post(
             f"/assistance/{application_id}/assign",
@@ -479,4 +482,4 @@ def test_the_bureau_sets_community_types_and_plan_years(api: Api) -> None:
     assert [c["due"] for c in saved["checkpoints"]] == ["2026-06-30", "2026-12-31"]
     bad = admin.put("/settings/plan-years/2026", year | {"targets": {"mentoring": "five"}})
     assert error(bad, 400)
-    assert bad.json["field"] == "targets"
+    assert bad.json["field"] == "targets.mentoring"

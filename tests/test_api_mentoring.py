@@ -99,21 +99,22 @@ def test_a_pair_records_confirms_and_the_community_counts_it_through_the_api(
     pair_id = world["pair_id"]
     set_clock(api, 2025, 3, 10)
     mentee, mentor = api.as_("hn-teacher2"), api.as_("hn-teacher")
-    _, position = created(
-        mentee.post(
-            f"/pairs/{pair_id}/records",
-            {
-                "kind": "observation",
-                "mode": "offline",
-                "occurred_on": "2025-03-05",
-                "minutes": 45,
-                "summary": SUMMARY,
-            },
-        )
+    answer = mentee.post(
+        f"/pairs/{pair_id}/records",
+        {
+            "kind": "observation",
+            "mode": "offline",
+            "occurred_on": "2025-03-05",
+            "minutes": 45,
+            "summary": SUMMARY,
+        },
     )
+    _, position = created(answer)
     pair = mentor.get(f"/pairs/{pair_id}", min_position=position).json
     [record] = pair["records"]
     assert (record["status"], record["summary"]) == ("pending", SUMMARY)
+    # The answer names the record it made, not only its pair.
+    assert (answer.json["pair_id"], answer.json["record_id"]) == (pair_id, record["record_id"])
     assert pair["confirmed"] == 0
     assert mentor.get("/mentoring/me").json["items"][0]["awaiting_me"] == 1
     error(mentee.post(f"/pairs/{pair_id}/records/{record['record_id']}/confirm"), 422)
@@ -155,7 +156,13 @@ def test_pairing_errors_answer_400_403_404_and_422(api: Api) -> None:
     error(
         api.as_("hn-teacher3").post(
             f"/pairs/{pair_id}/records",
-            {"kind": "talk", "mode": "online", "occurred_on": "2025-03-01", "minutes": 30},
+            {
+                "kind": "talk",
+                "mode": "online",
+                "occurred_on": "2025-03-01",
+                "minutes": 30,
+                "summary": "听课",
+            },
         ),
         403,
     )

@@ -20,7 +20,9 @@ from tests.conftest import open_runtime, sqlite_settings
 from tests.test_api import PERIODS, Api, Client, created, error, make_api
 from tests.test_openapi import deref, documented_response, validate
 from web import create_app
-from web.api.openapi import DOCUMENT
+from web.api.document import document
+
+DOCUMENT = document()
 
 WRITES = 3
 

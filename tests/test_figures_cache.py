@@ -1,7 +1,7 @@
-"""The bureau dashboard's figures cache: served only at the position it was computed at.
+"""The bureau dashboard's figures cache: served only at the version it was computed at.
 
-A hit returns the very figures a computation returns; a new event moves the communities view's
-position and the next call computes them again. In Redis the figures survive the trip exactly
+A hit returns the very figures a computation returns; a new event of the bureau moves its version
+and the next call computes again the communities the event touched. In Redis the figures survive the trip exactly
 (amendments, plans, communities without a plan) and are shared by every worker; without Redis the
 dashboard is computed as if nothing were cached.
 """
@@ -19,7 +19,7 @@ import redis as redis_lib
 
 from domain.counting import TaskKind
 from domain.progress import Counted
-from infra.dashboard_cache import InProcessFiguresCache, RedisFiguresCache
+from infra.dashboard_cache import FIGURE_BYTES, InProcessFiguresCache, RedisFiguresCache
 from infra.wiring import Runtime
 from services.progress import CommunityFigures, DashboardFilter, Status
 from tests.conftest import open_runtime, sqlite_settings
@@ -55,15 +55,15 @@ def year(cached_runtime: Runtime) -> Year:
     return seed(cached_runtime)
 
 
-def count_computations(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many times the figures were computed (each reads the counted work once)."""
+def count_computations(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[set[Any]]:
+    """Each time figures were computed (each reads the counted work once), for which communities."""
     view = runtime.services.progress.ctx.communities
-    calls: list[int] = []
+    calls: list[set[Any]] = []
     counted = view.counted
 
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return counted(*args, **kwargs)
+    def spy(community_ids: list[Any], *args: Any, **kwargs: Any) -> Any:
+        calls.append(set(community_ids))
+        return counted(community_ids, *args, **kwargs)
 
     monkeypatch.setattr(view, "counted", spy)
     return calls
@@ -97,12 +97,14 @@ def test_a_hit_returns_the_same_figures_and_a_new_event_has_them_computed_again(
     behind = progress.dashboard(admin, as_of=AS_OF, filters=DashboardFilter(status=Status.BEHIND))
     assert behind == [f for f in first if f.status == Status.BEHIND]
     assert len(computed) == 1
+    # A type filter is a query of its own, assembled from each community's figures already kept.
     fusion = progress.dashboard(admin, as_of=AS_OF, filters=DashboardFilter(kind="fusion"))
     assert [f.community.id for f in fusion] == [year.a]
-    assert len(computed) == 2
+    assert fusion == [f for f in first if f.community.id == year.a]
+    assert len(computed) == 1
     # Another date is another query.
     progress.dashboard(admin, as_of=date(2025, 3, 31))
-    assert len(computed) == 3
+    assert len(computed) == 2
 
     # A research session on 25 March: A is (4/4 + 1/2 + 2·1/2) / 4 = 62.5% by 30 June.
     position = position_of(runtime)
@@ -111,15 +113,17 @@ def test_a_hit_returns_the_same_figures_and_a_new_event_has_them_computed_again(
     )
     assert position_of(runtime) > position
     after = progress.dashboard(admin, as_of=AS_OF)
-    assert len(computed) == 4, "a new event moved the position: computed again"
+    assert len(computed) == 3, "a new event moved the bureau's version: computed again"
+    assert computed[-1] == {year.a}, "only the community the event touched"
     assert percent_of(after, year) == 62.5
     assert progress.dashboard(admin, as_of=AS_OF) == after
-    assert len(computed) == 4
+    assert len(computed) == 3
 
     # The cached figures are the figures computed without any cache.
     monkeypatch.setattr(ctx, "figures_cache", None)
+    monkeypatch.setattr(ctx, "community_figures", None)
     assert progress.dashboard(admin, as_of=AS_OF) == after
-    assert len(computed) == 5
+    assert len(computed) == 4
 
 
 @pytest.mark.redis
@@ -159,7 +163,7 @@ def test_in_redis_the_figures_are_shared_by_every_worker_and_come_back_exact(
     try:
         other = RedisFiguresCache(other_client, prefix=f"{redis_prefix}figures:")
         key = stored[0].removeprefix(other.prefix)
-        position = position_of(runtime)
+        position = progress.ctx.communities.version(year.hn.admin.tenant_id)  # the bureau's
         assert other.get(key, position) == figures
         assert other.get(key, position + 1) is None
         assert other.get(key + "x", position) is None
@@ -202,7 +206,7 @@ def test_the_figures_read_the_work_summed_per_school_task_unit_and_day(runtime: 
 
 
 def test_the_in_process_cache_answers_only_at_the_position_and_forgets_the_least_used() -> None:
-    cache = InProcessFiguresCache(max_figures=5)
+    cache = InProcessFiguresCache(max_bytes=5 * FIGURE_BYTES)  # five figures
     cache.put("a", 1, [1, 2])
     assert cache.get("a", 1) == [1, 2]
     assert cache.get("a", 2) is None

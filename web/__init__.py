@@ -6,9 +6,10 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from infra.eventstore import one_connection
 from infra.settings import Settings, load_settings
 from infra.wiring import Runtime, build_runtime
 from web.evidence import MAX_REQUEST_BYTES
@@ -49,6 +50,7 @@ def create_app(
         else:
             runtime.listen_for_positions()
     app.extensions["jgt"] = runtime
+    _one_store_connection_per_request(app, runtime)
 
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -75,6 +77,23 @@ def create_app(
     _register_areas(app)
     conflicts.init_app(app)
     return app
+
+
+def _one_store_connection_per_request(app: Flask, runtime: Runtime) -> None:
+    """A request's event-store reads and its save share one pooled connection
+    (``infra.eventstore.one_connection``): one checkout for a command, not one per statement."""
+
+    @app.before_request
+    def hold_store_connection() -> None:
+        scope = one_connection(runtime.platform)
+        scope.__enter__()
+        g.store_connection = scope
+
+    @app.teardown_request
+    def release_store_connection(_: BaseException | None) -> None:
+        scope = g.pop("store_connection", None)
+        if scope is not None:
+            scope.__exit__(None, None, None)
 
 
 def _register_areas(app: Flask) -> None:

@@ -2,7 +2,7 @@
 
 Each view parses the query, makes one call to ``services.reports`` and renders; the figures, names and
 the 民生实事 table all come from there. Charts are inline SVG drawn here from the service's points. The
-dashboard is kept as drawn until a view moves (``docs/adr/0002-pages-cached-by-view-position.md``).
+dashboard is kept as drawn until the tenant's version moves (``docs/adr/0008-dashboard-by-tenant-version.md``).
 """
 
 from __future__ import annotations
@@ -111,16 +111,37 @@ def _page() -> int:
 def index() -> ResponseReturnValue:
     who, service = actor(), reports()
     as_of, filters, school_text, page = _as_of(), _filters(), _school_text(), _page()
-    position = service.dashboard_version(who, at_least=seen())  # checks the permission too
-    names = runtime().positions_of("directory", at_least=seen())  # the menu's name and roles
+    # The tenant's version, once the view has the reader's own last write (checks the permission).
+    version, known = service.dashboard_version(who, at_least=seen())
+    drawn: list[Board] = []
 
     def draw() -> ResponseReturnValue:
         board = _board(
-            who, position, as_of=as_of, filters=filters, school_text=school_text, page=page
+            who,
+            version,
+            known,
+            as_of=as_of,
+            filters=filters,
+            school_text=school_text,
+            page=page,
         )
+        drawn.append(board)
         return render_template("dashboard/index.html", board=board, may_seal=service.may_seal(who))
 
-    return cached_page((position, names), draw, service.today())
+    # The frame shows who is asking (name, menu by roles): the actor is part of the page's key.
+    response = cached_page(
+        (version,),
+        draw,
+        service.today(),
+        who,
+        keep=lambda: all(b.kept for b in drawn),
+    )
+    if drawn and drawn[0].stale:
+        # The previous drawing, served while this version is computed (made after the reader's
+        # own last write): say which version it is.
+        response.headers["X-Dashboard-Version"] = str(drawn[0].version)
+        response.headers["X-Dashboard-Stale"] = "1"
+    return response
 
 
 @dataclass(frozen=True)
@@ -130,22 +151,28 @@ class Board:
     html: Markup
     as_of: date
     sealed: list[int]  # the quarters of the as-of year already sealed
+    version: int  # the tenant's version it was drawn at
+    stale: bool = False  # an older version than asked, served while that one is drawn
+    kept: bool = True  # whether it is the one kept for this version
 
 
 def _board(
     who: Actor,
-    position: int,
+    version: int,
+    known: int,
     *,
     as_of: date | None,
     filters: DashboardFilter,
     school_text: str,
     page: int,
 ) -> Board:
-    """Rendered once per query and communities view position, then served from
-    ``runtime().pages`` until an event moves the position: a district's dashboard takes seconds
-    to compute and draw, and is read far more often than anything changes. It is kept only if
-    the directory view (school names) had reached the position too: a school renamed meanwhile
-    would otherwise be shown under its old name until the next event."""
+    """Rendered once per query and tenant version, then served from ``runtime().pages`` until
+    an event of the tenant moves the version: a district's dashboard takes seconds to compute
+    and draw, and is read far more often than anything changes. One request draws it; the
+    others asking meanwhile are served the previous drawing if it was made after their own last
+    write, else wait for this one (``infra.position_cache``). It is kept only if the directory
+    view (school names) had reached the version too: a school renamed meanwhile would otherwise
+    be shown under its old name until the next event."""
     service = reports()
     today = service.today()
     query = [
@@ -160,20 +187,27 @@ def _board(
         page,
     ]
     key = "dashboard:" + hashlib.sha256(json.dumps(query).encode()).hexdigest()
-    cache = runtime().pages
-    found = cache.get(key, position)
-    if found is None:
-        settled = service.settled(position)
+
+    def compute() -> tuple[list[Any], bool]:
+        settled = service.settled(version)
         shown = service.dashboard(
             who, as_of=as_of, filters=filters, school_text=school_text, page=page
         )
         html = render_template("dashboard/_board.html", page=shown)
-        found = [html, shown.as_of.isoformat(), [s.quarter for s in shown.seals]]
-        if settled:
-            cache.put(key, position, found)
-    html, day, sealed = found
+        return [html, shown.as_of.isoformat(), [s.quarter for s in shown.seals]], settled
+
+    served = runtime().pages.computed(key, version, compute, made_at=known, stale_from=seen())
+    html, day, sealed = served.value
+    kept = not served.stale and runtime().pages.get(key, version) is not None
     # Our own template's output, escaped when it was rendered (Redis is as trusted as sessions).
-    return Board(Markup(html), date.fromisoformat(day), list(sealed))  # noqa: S704
+    return Board(
+        Markup(html),  # noqa: S704
+        date.fromisoformat(day),
+        list(sealed),
+        version=int(str(served.version)),
+        stale=served.stale,
+        kept=kept,
+    )
 
 
 @bp.post("/seal")

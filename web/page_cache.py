@@ -1,4 +1,4 @@
-"""Whole pages kept for the session that asked for them, until a view they come from moves.
+"""Whole pages kept for the session that asked for them, until the version they show moves.
 
 A signed-in page carries the user's name, menu and CSRF token, so it is kept per session (the
 session's CSRF secret is part of the key) and only in this process. The content a district shares
@@ -22,7 +22,7 @@ from infra.position_cache import LocalCache
 from web.i18n import is_english
 
 #: Kept pages in all, per process and app, in bytes.
-MAX_BYTES = 32_000_000
+MAX_BYTES = 16_000_000
 
 
 def _pages() -> LocalCache:
@@ -33,11 +33,15 @@ def _pages() -> LocalCache:
 
 
 def cached_page(
-    version: tuple[int, ...], render: Callable[[], ResponseReturnValue], *parts: Any
+    version: tuple[int, ...],
+    render: Callable[[], ResponseReturnValue],
+    *parts: Any,
+    keep: Callable[[], bool] = lambda: True,
 ) -> Response:
-    """The page this session last drew for this request at this ``version`` of the views it
-    shows, or ``render()``'s, kept for next time. ``parts``: anything else the page depends on
-    beyond the session, the language and the full URL (e.g. today's date)."""
+    """The page this session last drew for this request at this ``version`` of what it shows,
+    or ``render()``'s, kept for next time if ``keep()`` says so after rendering (not a page
+    whose content is an older drawing, say). ``parts``: anything else the page depends on
+    beyond the session, the language and the full URL (e.g. today's date, the actor)."""
     if request.method != "GET" or "_flashes" in session:
         return make_response(render())
     key = hashlib.sha256(
@@ -57,6 +61,11 @@ def cached_page(
         mimetype, body = found
         return Response(body, mimetype=mimetype)
     response = make_response(render())
-    if response.status_code == 200 and not session.modified and not response.direct_passthrough:
+    if (
+        response.status_code == 200
+        and not session.modified
+        and not response.direct_passthrough
+        and keep()
+    ):
         pages.put(key, version, (response.mimetype, response.get_data()))
     return response

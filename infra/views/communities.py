@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -31,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 
 from domain.progress import Counted as CountedWork
-from infra.views.base import SQLView, as_utc, metadata
+from infra.views.base import Batch, SQLView, _upsert_statement, as_utc, metadata, upsert
 from projections.base import plain
 from projections.communities import (
     ActivityRow,
@@ -43,6 +44,7 @@ from projections.communities import (
     PlanRow,
     SealRow,
     StintRow,
+    members_scope,
 )
 
 _ID = BigInteger().with_variant(Integer(), "sqlite")
@@ -157,6 +159,41 @@ applications = Table(
     Column("community_id", Uuid, nullable=True),
     Column("reason", Text, nullable=False),
 )
+
+#: Per tenant and per community (ids never collide), the position of the last event that changed
+#: what its dashboards show (``CommunitiesView.changed``): caches are keyed by these, so that
+#: another county's events, sign-ins and profile edits leave them alone (ADR 0008).
+versions = Table(
+    "com_versions",
+    metadata,
+    Column("scope_id", Uuid, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
+
+class _Changes:
+    """What the events of a batch changed, resolved to versions when the batch is written."""
+
+    def __init__(self) -> None:
+        self.position = 0
+        self.communities: set[UUID] = set()
+        self.tenants: set[UUID] = set()
+        self.owned_by: set[UUID] = set()
+        self.schools: set[UUID] = set()
+
+    def add(
+        self,
+        position: int,
+        communities: Iterable[UUID],
+        tenants: Iterable[UUID],
+        owned_by: Iterable[UUID],
+        schools: Iterable[UUID],
+    ) -> None:
+        self.position = max(self.position, position)
+        self.communities.update(communities)
+        self.tenants.update(tenants)
+        self.owned_by.update(owned_by)
+        self.schools.update(schools)
 
 
 def _community(r: Row[Any], partners: list[UUID]) -> CommunityRow:
@@ -284,6 +321,7 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
         contributions,
         seals,
         applications,
+        versions,
     )
 
     # Updates ---------------------------------------------------------------------------------
@@ -343,16 +381,22 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
             )
 
     def add_invitation(self, row: InvitationRow) -> None:
+        # Upserts, here and for seals and applications (written at once, not buffered): a
+        # runner racing another one over the same batch then fails on the tracking row, and
+        # follows it, rather than on this row's key, which would blame the event.
         with self.transaction(commit=True) as s:
-            s.execute(
-                invitations.insert().values(
-                    community_id=row.community_id,
-                    school_id=row.school_id,
-                    community_name=row.community_name,
-                    owner_tenant_id=row.owner_tenant_id,
-                    school_tenant_id=row.school_tenant_id,
-                    joins_on=row.joins_on,
-                )
+            upsert(
+                s,
+                invitations,
+                {
+                    "community_id": row.community_id,
+                    "school_id": row.school_id,
+                    "community_name": row.community_name,
+                    "owner_tenant_id": row.owner_tenant_id,
+                    "school_tenant_id": row.school_tenant_id,
+                    "joins_on": row.joins_on,
+                },
+                ["community_id", "school_id"],
             )
 
     def remove_invitation(self, community_id: UUID, school_id: UUID) -> None:
@@ -459,32 +503,38 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
 
     def add_seal(self, row: SealRow) -> None:
         with self.transaction(commit=True) as s:
-            s.execute(
-                seals.insert().values(
-                    tenant_id=row.tenant_id,
-                    due=row.due,
-                    year=row.year,
-                    quarter=row.quarter,
-                    sealed_at=row.sealed_at,
-                    figures=plain(row.figures),
-                )
+            upsert(
+                s,
+                seals,
+                {
+                    "tenant_id": row.tenant_id,
+                    "due": row.due,
+                    "year": row.year,
+                    "quarter": row.quarter,
+                    "sealed_at": row.sealed_at,
+                    "figures": plain(row.figures),
+                },
+                ["tenant_id", "due"],
             )
 
     def add_application(self, row: ApplicationRow) -> None:
         with self.transaction(commit=True) as s:
-            s.execute(
-                applications.insert().values(
-                    id=row.id,
-                    tenant_id=row.tenant_id,
-                    school_id=row.school_id,
-                    needs=row.needs,
-                    subjects=row.subjects,
-                    status=row.status,
-                    applied_at=row.applied_at,
-                    helper_school_id=row.helper_school_id,
-                    community_id=row.community_id,
-                    reason=row.reason,
-                )
+            upsert(
+                s,
+                applications,
+                {
+                    "id": row.id,
+                    "tenant_id": row.tenant_id,
+                    "school_id": row.school_id,
+                    "needs": row.needs,
+                    "subjects": row.subjects,
+                    "status": row.status,
+                    "applied_at": row.applied_at,
+                    "helper_school_id": row.helper_school_id,
+                    "community_id": row.community_id,
+                    "reason": row.reason,
+                },
+                ["id"],
             )
 
     def update_application(self, application_id: UUID, **fields: Any) -> None:
@@ -493,7 +543,79 @@ class SQLCommunitiesView(SQLView, CommunitiesView):
                 update(applications).where(applications.c.id == application_id).values(**fields)
             )
 
+    def changed(
+        self,
+        position: int,
+        *,
+        communities: Iterable[UUID] = (),
+        tenants: Iterable[UUID] = (),
+        owned_by: Iterable[UUID] = (),
+        schools: Iterable[UUID] = (),
+        members: bool = False,
+    ) -> None:
+        # In a batch, collected and written once at its end (``_flush``), after its rows.
+        what = (list(communities), list(tenants), list(owned_by), list(schools))
+        memo = self._memo()
+        kinds = ("changes", "members") if members else ("changes",)
+        found = [_Changes() if memo is None else memo.setdefault(k, _Changes()) for k in kinds]
+        for changes in found:
+            changes.add(position, *what)
+        if memo is None:
+            with self.transaction(commit=True) as s:
+                self._write_versions(s, *found)
+
+    def _flush(self, batch: Batch) -> None:
+        super()._flush(batch)
+        changes, members = batch.memo.get("changes"), batch.memo.get("members")
+        if isinstance(changes, _Changes):
+            self._write_versions(batch.session, changes, *[members] if members else [])
+
+    def _write_versions(self, s: Any, changes: _Changes, members: _Changes | None = None) -> None:
+        """Every community changed, and every tenant that sees one of them, at the batch's last
+        changing position (a version only has to grow when its figures may have changed); and
+        the members version of the tenants whose communities, memberships or names changed."""
+        scope, tenants = self._affected(s, changes)
+        found = dict.fromkeys(scope | tenants, changes.position)
+        if members is not None:
+            _, seeing = self._affected(s, members)
+            found |= {members_scope(t): members.position for t in seeing}
+        # Sorted: concurrent writers take the row locks in one order.
+        rows = [{"scope_id": i, "version": v} for i, v in sorted(found.items())]
+        if rows:
+            s.execute(_upsert_statement(s, versions, ["scope_id"], ["scope_id", "version"]), rows)
+
+    @staticmethod
+    def _affected(s: Any, changes: _Changes) -> tuple[set[UUID], set[UUID]]:
+        """The communities changed, and the tenants that see any of them or were named."""
+        c, st = communities.c, stints.c
+        scope = set(changes.communities)
+        if changes.owned_by:
+            owned = select(c.id).where(c.tenant_id.in_(changes.owned_by))
+            scope.update(s.execute(owned).scalars())
+        if changes.schools:
+            joined = select(st.community_id).where(st.school_id.in_(changes.schools))
+            scope.update(s.execute(joined.distinct()).scalars())
+        tenants = set(changes.tenants) | set(changes.owned_by)
+        if scope:
+            owners = select(c.tenant_id).where(c.id.in_(scope)).distinct()
+            partners = select(st.school_tenant_id).where(st.community_id.in_(scope)).distinct()
+            tenants.update(s.execute(owners).scalars())
+            tenants.update(s.execute(partners).scalars())
+        return scope, tenants
+
     # Queries ---------------------------------------------------------------------------------
+    def versions(self, ids: list[UUID]) -> dict[UUID, int]:
+        if not ids:
+            return {}
+        found: dict[UUID, int] = {}
+        with self.transaction(commit=False) as s:
+            for i in range(0, len(ids), 1000):
+                query = select(versions.c.scope_id, versions.c.version).where(
+                    versions.c.scope_id.in_(ids[i : i + 1000])
+                )
+                found.update({k: int(v) for k, v in s.execute(query).all()})
+        return found
+
     def communities(self, tenant_id: UUID) -> list[CommunityRow]:
         self._write_buffered(communities, stints)
         partner = select(stints.c.community_id).where(stints.c.school_tenant_id == tenant_id)

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from infra.wiring import Runtime
+from services.reports import ReportService
 from tests.conftest import PASSWORD
 from tests.web_dashboard.scripted_year import Year, seed
 from web import create_app
@@ -94,3 +95,17 @@ def world(runtime: Runtime) -> World:
 @pytest.fixture
 def sqlite_world(sqlite_runtime: Runtime) -> World:
     return make_world(sqlite_runtime)
+
+
+@pytest.fixture
+def computations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the dashboard's content was put together."""
+    calls: list[int] = []
+    dashboard = ReportService.dashboard
+
+    def counted(self: ReportService, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return dashboard(self, *args, **kwargs)
+
+    monkeypatch.setattr(ReportService, "dashboard", counted)
+    return calls

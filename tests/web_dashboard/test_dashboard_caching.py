@@ -12,7 +12,6 @@ import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,7 +19,6 @@ from domain.counting import TaskKind
 from infra.positions import ViewPositions
 from infra.wake import InProcessWake
 from infra.wiring import Runtime
-from services.reports import ReportService
 from tests.conftest import open_runtime, sqlite_settings
 from tests.web_dashboard.conftest import TODAY, World
 from tests.web_dashboard.scripted_year import at, history_at, record, seed
@@ -86,20 +84,6 @@ def research_recorded(world: World) -> None:
         "线下教研：数学单元整体教学",
         running=True,
     )
-
-
-@pytest.fixture
-def computations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many times the dashboard's content was put together."""
-    calls: list[int] = []
-    dashboard = ReportService.dashboard
-
-    def counted(self: ReportService, *args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return dashboard(self, *args, **kwargs)
-
-    monkeypatch.setattr(ReportService, "dashboard", counted)
-    return calls
 
 
 def test_a_refreshed_dashboard_is_drawn_again_only_after_an_event(

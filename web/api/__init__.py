@@ -1,4 +1,4 @@
-"""The JSON API under ``/api/v1``: bearer tokens, the same operations as the pages, OpenAPI 3."""
+"""The JSON API under ``/api/v1``: bearer tokens, the same operations as the pages, OpenAPI 3.1 written from the operations' models."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from flask import Flask
 
 import web.api.communities
 import web.api.mentoring
-import web.api.openapi
+import web.api.reference
 import web.api.views  # noqa: F401 (registers the endpoints on the blueprint)
 from web.api.base import bp
 from web.extensions import csrf

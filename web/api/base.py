@@ -10,7 +10,7 @@ import dataclasses
 import json
 import math
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, NoReturn
 from uuid import UUID
 
@@ -29,7 +29,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 TOKEN_SALT = "api-token"  # noqa: S105 (a namespace for signatures, not a secret)
 TOKEN_LIFETIME_SECONDS = 12 * 60 * 60
 #: Endpoints that answer without a token.
-PUBLIC_ENDPOINTS = frozenset({"api.issue_token", "api.openapi_document"})
+PUBLIC_ENDPOINTS = frozenset({"api.issue_token", "api.openapi_document", "api.api_docs"})
 #: Methods that write, and so count against the signed-in user's write limit.
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -39,6 +39,14 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 class InvalidInput(Exception):
     """A request body or query parameter that is not well formed (400, naming the field)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class RuleBroken(Exception):
+    """A well-formed value that breaks a limit or a list of allowed values (422, naming the field)."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
@@ -73,6 +81,11 @@ def error_response(status: int, message: str, **extra: Any) -> Response:
 @bp.errorhandler(InvalidInput)
 def invalid_input(exc: InvalidInput) -> ResponseReturnValue:
     return error_response(400, f"{exc.field}: {exc}", field=exc.field)
+
+
+@bp.errorhandler(RuleBroken)
+def rule_broken(exc: RuleBroken) -> ResponseReturnValue:
+    return error_response(422, str(exc), field=exc.field)
 
 
 @bp.errorhandler(NotSignedIn)
@@ -147,9 +160,9 @@ def limit_writes() -> None:
         return
     who = actor()
     key = f"{who.tenant_id}:{who.user_id}"
-    limiter = runtime().api_write_limiter
-    if not limiter.hit(key):
-        raise TooManyWrites(max(1, limiter.retry_after(key)))
+    wait = runtime().api_write_limiter.admit(key)  # one Redis round trip, refused or not
+    if wait:
+        raise TooManyWrites(max(1, wait))
 
 
 @bp.before_request
@@ -193,33 +206,26 @@ MAX_JSON_DEPTH = 32
 LARGEST_NUMBER = 2**63 - 1
 
 
-def body() -> Body:
-    """The request's JSON object (400 with the reason if the body is not one)."""
-    data = _strict_json() if request.is_json else None
-    if not isinstance(data, dict):
-        raise InvalidInput("body", "请求体应为JSON对象 / The body must be a JSON object")
-    return Body(data)
-
-
-def _strict_json() -> Any:
-    """The body as JSON, refusing what would fail later instead (a 500 in a driver or an
+def strict_json(raw: bytes | str, field: str) -> Any:
+    """``raw`` as JSON, refusing what would fail later instead (a 500 in a driver or an
     encoder): nesting beyond ``MAX_JSON_DEPTH``, numbers beyond 64 bits or not finite, and text
-    that is not Unicode (a lone surrogate such as ``"\\ud800"``)."""
+    that is not Unicode (a lone surrogate such as ``"\\ud800"``). A refusal is a 400 naming
+    ``field``."""
     try:
-        text = request.get_data(cache=True).decode("utf-8")
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as exc:
-        raise InvalidInput("body", "请求体应为UTF-8编码 / The body must be UTF-8") from exc
+        raise InvalidInput(field, "请求体应为UTF-8编码 / The body must be UTF-8") from exc
     try:
         data = json.loads(
             text, parse_int=_bounded_int, parse_float=_finite_float, parse_constant=_no_constant
         )
     except RecursionError as exc:
-        raise InvalidInput("body", _TOO_DEEP) from exc
+        raise InvalidInput(field, _TOO_DEEP) from exc
     except _OutOfRange as exc:
-        raise InvalidInput("body", str(exc)) from exc
+        raise InvalidInput(field, str(exc)) from exc
     except ValueError as exc:  # malformed JSON, or an integer of thousands of digits
-        raise InvalidInput("body", "请求体不是有效的JSON / The body is not valid JSON") from exc
-    _check_values(data)
+        raise InvalidInput(field, "请求体不是有效的JSON / The body is not valid JSON") from exc
+    _check_values(data, field)
     return data
 
 
@@ -249,92 +255,31 @@ def _no_constant(raw: str) -> float:
     raise _OutOfRange(_NOT_A_NUMBER)
 
 
-def _check_values(data: Any) -> None:
+def _check_values(data: Any, field: str) -> None:
     """Depth and text, walked without recursion."""
     stack: list[tuple[Any, int]] = [(data, 1)]
     while stack:
         value, depth = stack.pop()
         if isinstance(value, str):
-            _check_text(value)
+            _check_text(value, field)
         elif isinstance(value, dict | list):
             if depth > MAX_JSON_DEPTH:
-                raise InvalidInput("body", _TOO_DEEP)
+                raise InvalidInput(field, _TOO_DEEP)
             if isinstance(value, dict):
                 for key in value:
-                    _check_text(key)
+                    _check_text(key, field)
                 value = list(value.values())
             stack.extend((item, depth + 1) for item in value)
 
 
-def _check_text(value: str) -> None:
+def _check_text(value: str, field: str) -> None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise InvalidInput(
-            "body",
+            field,
             "文本含无效字符（单独的代理项）/ Text with an invalid character (a lone surrogate)",
         ) from exc
-
-
-class Body:
-    """Typed access to the fields of a JSON body; a wrong or missing field is a 400 naming it."""
-
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        self.data = data
-
-    def _get(self, name: str, required: bool) -> Any:
-        if name not in self.data or self.data[name] is None:
-            if required:
-                raise InvalidInput(name, "缺少此字段 / This field is required")
-            return None
-        return self.data[name]
-
-    def text(self, name: str, *, required: bool = True, default: str = "") -> str:
-        value = self._get(name, required)
-        if value is None:
-            return default
-        if not isinstance(value, str):
-            raise InvalidInput(name, "应为字符串 / Must be a string")
-        return value
-
-    def integer(self, name: str, *, required: bool = True, default: int = 0) -> int:
-        value = self._get(name, required)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidInput(name, "应为整数 / Must be an integer")
-        return value
-
-    def uuid(self, name: str) -> UUID:
-        value = self.text(name)
-        try:
-            return UUID(value)
-        except ValueError as exc:
-            raise InvalidInput(name, "应为UUID / Must be a UUID") from exc
-
-    def texts(self, name: str, *, required: bool = True) -> list[str]:
-        value = self._get(name, required)
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise InvalidInput(name, "应为字符串数组 / Must be an array of strings")
-        return list(value)
-
-    def integers(self, name: str, *, required: bool = True) -> list[int]:
-        value = self._get(name, required)
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value
-        ):
-            raise InvalidInput(name, "应为整数数组 / Must be an array of integers")
-        return list(value)
-
-    def objects(self, name: str) -> list[dict[str, object]]:
-        value = self._get(name, True)
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise InvalidInput(name, "应为对象数组 / Must be an array of objects")
-        return [dict(v) for v in value]
 
 
 def query_int(name: str, *, minimum: int = 0, maximum: int | None = None) -> int:
@@ -347,30 +292,6 @@ def query_int(name: str, *, minimum: int = 0, maximum: int | None = None) -> int
         limits = f"{minimum}–{maximum}" if maximum is not None else f"≥ {minimum}"
         _bad_query(name, f"超出范围 / Out of range ({limits})")
     return value
-
-
-def optional_query_int(name: str, *, minimum: int = 0, maximum: int | None = None) -> int | None:
-    return query_int(name, minimum=minimum, maximum=maximum) if name in request.args else None
-
-
-def optional_query_uuid(name: str) -> UUID | None:
-    if name not in request.args:
-        return None
-    try:
-        return UUID(request.args[name])
-    except ValueError:
-        _bad_query(name, "应为UUID / Must be a UUID")
-
-
-def optional_query_time(name: str) -> datetime | None:
-    """An ISO 8601 date or date-time; without a zone it is UTC."""
-    if name not in request.args:
-        return None
-    try:
-        value = datetime.fromisoformat(request.args[name])
-    except ValueError:
-        _bad_query(name, "应为ISO 8601日期或时间 / Must be an ISO 8601 date or date-time")
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _bad_query(name: str, message: str) -> NoReturn:
@@ -403,8 +324,12 @@ def one(row: Any) -> ResponseReturnValue:
     return jsonify(jsonable(row))
 
 
-def done(result: Done, status: int = 200, location: str | None = None) -> ResponseReturnValue:
-    response = jsonify({"id": str(result.id), "position": result.position})
+def done(
+    result: Done, status: int = 200, location: str | None = None, **created: str
+) -> ResponseReturnValue:
+    """The command's answer: the aggregate's id, the position to wait for, and the ids of the
+    parts it created inside the aggregate (``record_id=…``)."""
+    response = jsonify({"id": str(result.id), "position": result.position, **created})
     response.status_code = status
     if location:
         response.headers["Location"] = location

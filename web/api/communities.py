@@ -5,73 +5,37 @@ Each endpoint parses its input, calls one service method and answers JSON, like 
 
 from __future__ import annotations
 
-import json
 from datetime import date
+from functools import partial
 from typing import Any
-from uuid import UUID
 
 from flask import Response, request, url_for
 from flask.typing import ResponseReturnValue
 
 from domain.counting import TaskKind
-from domain.plan import Rule, Task
-from domain.settings import Checkpoint, PlanYearSettings
+from domain.plan import Task
+from domain.settings import Checkpoint, CommunityType, PlanYearSettings
+from projections.communities import ActivityRow, PlanRow, SealRow
 from services.evidence import Upload
 from services.progress import DashboardFilter
 from services.reports import CommunityLine, DrillLine, ReportService
-from web.api.base import (
-    Body,
-    InvalidInput,
-    actor,
-    body,
-    bp,
-    done,
-    items,
-    jsonable,
-    one,
-    optional_query_int,
-    optional_query_uuid,
-)
+from web.api import inputs as i
+from web.api.base import InvalidInput, actor, done, items, jsonable, one
+from web.api.contract import operation, validate_part
+from web.api.outputs import Done, Open, items_of
 from web.current import parse_id, services
+
+communities = partial(operation, tag="communities")
+plans = partial(operation, tag="plans")
+activities = partial(operation, tag="activities")
+progress = partial(operation, tag="progress")
+settings = partial(operation, tag="settings")
+YEAR_PATH = {"type": "integer", "minimum": 2000, "maximum": 2100}
 
 #: The years a report, a seal or a query may name.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 # Input ------------------------------------------------------------------------------------------
-
-
-def _date(fields: Body, name: str) -> date:
-    raw = fields.text(name)
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise InvalidInput(name, "应为日期 YYYY-MM-DD / Must be a date YYYY-MM-DD") from exc
-
-
-def _optional_int(fields: Body, name: str) -> int | None:
-    value = fields.data.get(name)
-    if value is None:
-        return None
-    return fields.integer(name)
-
-
-def _number(fields: Body, name: str, default: float) -> float:
-    value = fields.data.get(name)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInput(name, "应为数字 / Must be a number")
-    return float(value)
-
-
-def _as_of() -> date | None:
-    raw = request.args.get("as_of")
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise InvalidInput("as_of", "应为日期 YYYY-MM-DD / Must be a date YYYY-MM-DD") from exc
 
 
 def _year(raw: str) -> int:
@@ -84,28 +48,18 @@ def _today() -> date:
     return services().plans.ctx.today()
 
 
-def _tasks(fields: Body) -> list[Task]:
-    tasks = []
-    for n, raw in enumerate(fields.objects("tasks")):
-        row = Body(raw)
-        name = f"tasks[{n}]"
-        try:
-            kind = row.text("kind")
-            if kind not in set(TaskKind):
-                raise InvalidInput("kind", f"未知任务类型 / Unknown task kind: {kind}")
-            tasks.append(
-                Task(
-                    kind=kind,
-                    target=row.integer("target"),
-                    weight=_number(row, "weight", 1.0),
-                    counts=row.text("counts", required=False),
-                    rule=row.text("rule", required=False, default=Rule.SUM),
-                    threshold=row.integer("threshold", required=False, default=1),
-                )
-            )
-        except InvalidInput as exc:
-            raise InvalidInput(f"{name}.{exc.field}", str(exc)) from exc
-    return tasks
+def _tasks(tasks: list[i.TaskInput]) -> list[Task]:
+    return [
+        Task(
+            kind=t.kind,
+            target=t.target,
+            weight=t.weight,
+            counts=t.counts,
+            rule=t.rule,
+            threshold=t.threshold,
+        )
+        for t in tasks
+    ]
 
 
 def _reports() -> ReportService:
@@ -156,7 +110,12 @@ def _drill_line(line: DrillLine) -> dict[str, Any]:
 # Communities ------------------------------------------------------------------------------------
 
 
-@bp.get("/communities")
+@communities(
+    "GET",
+    "/communities",
+    summary="The communities the user may see, with their progress",
+    answer=Open,
+)
 def list_communities() -> ResponseReturnValue:
     page = services().communities.index_page(actor())
     return items(
@@ -176,34 +135,34 @@ def list_communities() -> ResponseReturnValue:
     )
 
 
-@bp.post("/communities")
-def found_community() -> ResponseReturnValue:
-    fields = body()
-    members = [
-        _uuid(fields, "member_school_ids", raw)
-        for raw in fields.texts("member_school_ids", required=False)
-    ]
+@communities(
+    "POST",
+    "/communities",
+    summary="Found a community",
+    body=i.NewCommunity,
+    answer=Done,
+    status=201,
+)
+def found_community(body: i.NewCommunity) -> ResponseReturnValue:
     result = services().communities.found(
         actor(),
-        name=fields.text("name"),
-        kind=fields.text("kind"),
-        core_school_id=fields.uuid("core_school_id"),
-        founded_on=_date(fields, "founded_on"),
-        round_start_year=fields.integer("round_start_year"),
-        round_end_year=fields.integer("round_end_year"),
-        member_school_ids=members,
+        name=body.name,
+        kind=body.kind,
+        core_school_id=body.core_school_id,
+        founded_on=body.founded_on,
+        round_start_year=body.round_start_year,
+        round_end_year=body.round_end_year,
+        member_school_ids=list(body.member_school_ids),
     )
     return done(result, 201, url_for("api.get_community", community_id=result.id))
 
 
-def _uuid(fields: Body, name: str, raw: str) -> UUID:
-    try:
-        return UUID(raw)
-    except ValueError as exc:
-        raise InvalidInput(name, "应为UUID / Must be a UUID") from exc
-
-
-@bp.get("/communities/<community_id>")
+@communities(
+    "GET",
+    "/communities/<community_id>",
+    summary="A community: members, plans, progress",
+    answer=Open,
+)
 def get_community(community_id: str) -> ResponseReturnValue:
     page = services().communities.page(actor(), parse_id(community_id))
     return jsonable(
@@ -232,57 +191,78 @@ def get_community(community_id: str) -> ResponseReturnValue:
     )
 
 
-@bp.post("/communities/<community_id>/members")
-def admit_school(community_id: str) -> ResponseReturnValue:
-    fields = body()
+@communities(
+    "POST",
+    "/communities/<community_id>/members",
+    summary="Admit a school of the bureau",
+    body=i.Admission,
+    answer=Done,
+)
+def admit_school(community_id: str, body: i.Admission) -> ResponseReturnValue:
     result = services().communities.admit(
-        actor(), parse_id(community_id), fields.uuid("school_id"), on=_date(fields, "on")
+        actor(), parse_id(community_id), body.school_id, on=body.on
     )
     return done(result)
 
 
-@bp.post("/communities/<community_id>/members/<school_id>/leave")
-def release_school(community_id: str, school_id: str) -> ResponseReturnValue:
-    fields = body()
+@communities(
+    "POST",
+    "/communities/<community_id>/members/<school_id>/leave",
+    summary="A member school leaves",
+    body=i.Leaving,
+    answer=Done,
+)
+def release_school(community_id: str, school_id: str, body: i.Leaving) -> ResponseReturnValue:
     result = services().communities.release(
-        actor(),
-        parse_id(community_id),
-        parse_id(school_id),
-        on=_date(fields, "on"),
-        reason=fields.text("reason", required=False),
+        actor(), parse_id(community_id), parse_id(school_id), on=body.on, reason=body.reason
     )
     return done(result)
 
 
-@bp.post("/communities/<community_id>/invitations")
-def invite_school(community_id: str) -> ResponseReturnValue:
-    fields = body()
+@communities(
+    "POST",
+    "/communities/<community_id>/invitations",
+    summary="Invite a school of another bureau (its bureau consents)",
+    body=i.Invitation,
+    answer=Done,
+)
+def invite_school(community_id: str, body: i.Invitation) -> ResponseReturnValue:
     result = services().communities.invite_across_regions(
         actor(),
         parse_id(community_id),
-        tenant_id=fields.uuid("tenant_id"),
-        school_code=fields.text("school_code"),
-        on=_date(fields, "on"),
+        tenant_id=body.tenant_id,
+        school_code=body.school_code,
+        on=body.on,
     )
     return done(result)
 
 
-@bp.post("/communities/<community_id>/invitations/<school_id>/consent")
+@communities(
+    "POST",
+    "/communities/<community_id>/invitations/<school_id>/consent",
+    summary="Consent to an invitation of one's school",
+    answer=Done,
+)
 def consent_invitation(community_id: str, school_id: str) -> ResponseReturnValue:
     result = services().communities.consent(actor(), parse_id(community_id), parse_id(school_id))
     return done(result)
 
 
-@bp.post("/communities/<community_id>/invitations/<school_id>/decline")
-def decline_invitation(community_id: str, school_id: str) -> ResponseReturnValue:
-    fields = body()
+@communities(
+    "POST",
+    "/communities/<community_id>/invitations/<school_id>/decline",
+    summary="Decline an invitation of one's school",
+    body=i.Declining,
+    answer=Done,
+)
+def decline_invitation(community_id: str, school_id: str, body: i.Declining) -> ResponseReturnValue:
     result = services().communities.decline(
-        actor(), parse_id(community_id), parse_id(school_id), reason=fields.text("reason")
+        actor(), parse_id(community_id), parse_id(school_id), reason=body.reason
     )
     return done(result)
 
 
-@bp.get("/invitations")
+@communities("GET", "/invitations", summary="Invitations of the bureau's schools", answer=Open)
 def list_invitations() -> ResponseReturnValue:
     lines = services().communities.invitations(actor())
     return items(
@@ -293,27 +273,38 @@ def list_invitations() -> ResponseReturnValue:
 # Plans -------------------------------------------------------------------------------------------
 
 
-@bp.get("/communities/<community_id>/plans")
+@plans(
+    "GET",
+    "/communities/<community_id>/plans",
+    summary="A community's plans",
+    answer=items_of(PlanRow),
+)
 def list_plans(community_id: str) -> ResponseReturnValue:
     return items(services().plans.plans(actor(), parse_id(community_id)))
 
 
-@bp.post("/communities/<community_id>/plans")
-def draft_plan(community_id: str) -> ResponseReturnValue:
-    fields = body()
+@plans(
+    "POST",
+    "/communities/<community_id>/plans",
+    summary="Draft a year's plan",
+    body=i.NewPlan,
+    answer=Done,
+    status=201,
+)
+def draft_plan(community_id: str, body: i.NewPlan) -> ResponseReturnValue:
     result = services().plans.draft(
         actor(),
         parse_id(community_id),
-        year=fields.integer("year"),
-        period_start=_date(fields, "period_start"),
-        period_end=_date(fields, "period_end"),
-        title=fields.text("title", required=False),
-        tasks=_tasks(fields),
+        year=body.year,
+        period_start=body.period_start,
+        period_end=body.period_end,
+        title=body.title,
+        tasks=_tasks(body.tasks),
     )
     return done(result, 201, url_for("api.get_plan", plan_id=result.id))
 
 
-@bp.get("/plans/review")
+@plans("GET", "/plans/review", summary="Plans waiting for the bureau's decision", answer=Open)
 def plans_to_review() -> ResponseReturnValue:
     lines = services().plans.review_page(actor())
     return items(
@@ -325,7 +316,7 @@ def plans_to_review() -> ResponseReturnValue:
     )
 
 
-@bp.get("/plans/<plan_id>")
+@plans("GET", "/plans/<plan_id>", summary="A plan, its versions and its steps", answer=Open)
 def get_plan(plan_id: str) -> ResponseReturnValue:
     page = services().plans.plan_page(actor(), parse_id(plan_id))
     return jsonable(page.plan) | {
@@ -340,114 +331,129 @@ def get_plan(plan_id: str) -> ResponseReturnValue:
     }
 
 
-@bp.put("/plans/<plan_id>/tasks")
-def revise_plan(plan_id: str) -> ResponseReturnValue:
-    return done(services().plans.revise(actor(), parse_id(plan_id), _tasks(body())))
+@plans("PUT", "/plans/<plan_id>/tasks", summary="Revise a plan's tasks", body=i.Tasks, answer=Done)
+def revise_plan(plan_id: str, body: i.Tasks) -> ResponseReturnValue:
+    return done(services().plans.revise(actor(), parse_id(plan_id), _tasks(body.tasks)))
 
 
-@bp.post("/plans/<plan_id>/submit")
+@plans("POST", "/plans/<plan_id>/submit", summary="Submit a plan to the bureau", answer=Done)
 def submit_plan(plan_id: str) -> ResponseReturnValue:
     return done(services().plans.submit(actor(), parse_id(plan_id)))
 
 
-@bp.post("/plans/<plan_id>/approve")
+@plans("POST", "/plans/<plan_id>/approve", summary="Approve a plan", answer=Done)
 def approve_plan(plan_id: str) -> ResponseReturnValue:
     return done(services().plans.approve(actor(), parse_id(plan_id)))
 
 
-@bp.post("/plans/<plan_id>/return")
-def return_plan(plan_id: str) -> ResponseReturnValue:
-    comments = body().text("comments")
-    return done(services().plans.return_with_comments(actor(), parse_id(plan_id), comments))
+@plans(
+    "POST",
+    "/plans/<plan_id>/return",
+    summary="Return a plan with comments",
+    body=i.Comments,
+    answer=Done,
+)
+def return_plan(plan_id: str, body: i.Comments) -> ResponseReturnValue:
+    return done(services().plans.return_with_comments(actor(), parse_id(plan_id), body.comments))
 
 
 # Activities and their evidence --------------------------------------------------------------------
 
 
-def _activity_input() -> tuple[Body, list[Upload]]:
-    """A JSON body, or multipart: the same object in a ``json`` part and ``evidence`` files."""
+def uploads() -> list[Upload]:
+    """The ``evidence`` files of a multipart request (its ``json`` part is the body)."""
     if request.mimetype != "multipart/form-data":
-        return body(), []
-    try:
-        data = json.loads(request.form.get("json", ""))
-    except ValueError as exc:
-        raise InvalidInput("json", "应为JSON对象 / Must be a JSON object") from exc
-    if not isinstance(data, dict):
-        raise InvalidInput("json", "应为JSON对象 / Must be a JSON object")
-    uploads = [
+        return []
+    return [
         Upload(f.filename or "", f.mimetype or "", f.read())
         for f in request.files.getlist("evidence")
         if f.filename
     ]
-    return Body(data), uploads
 
 
-def _details(fields: Body, kind: str) -> dict[str, Any]:
-    raw = fields.data.get("details") or {}
-    if not isinstance(raw, dict):
-        raise InvalidInput("details", "应为对象 / Must be an object")
-    details = dict(raw)
-    if kind == TaskKind.SHADOW_PLACEMENT:
-        inner = Body(details)
-        try:
-            details.update(
-                teacher_id=inner.uuid("teacher_id"),
-                host_school_id=inner.uuid("host_school_id"),
-                starts_on=_date(inner, "starts_on"),
-                ends_on=_date(inner, "ends_on"),
-            )
-        except InvalidInput as exc:
-            raise InvalidInput(f"details.{exc.field}", str(exc)) from exc
+def _details(body: i.NewActivity) -> dict[str, Any]:
+    details = dict(body.details)
+    if body.kind == TaskKind.SHADOW_PLACEMENT:
+        placement = validate_part(i.PlacementDetails, details, "details")
+        details.update(placement.model_dump())
     return details
 
 
-@bp.get("/communities/<community_id>/activities")
-def list_activities(community_id: str) -> ResponseReturnValue:
-    kind = request.args.get("kind") or None
-    return items(services().activities.activities(actor(), parse_id(community_id), kind=kind))
+@activities(
+    "GET",
+    "/communities/<community_id>/activities",
+    summary="A community's activities, newest first",
+    query=i.ActivitiesQuery,
+    answer=items_of(ActivityRow),
+)
+def list_activities(community_id: str, query: i.ActivitiesQuery) -> ResponseReturnValue:
+    found = services().activities.activities(actor(), parse_id(community_id), kind=query.kind)
+    return items(found)
 
 
-@bp.post("/communities/<community_id>/activities")
-def record_activity(community_id: str) -> ResponseReturnValue:
-    fields, uploads = _activity_input()
-    kind = fields.text("kind")
-    participants = [
-        _uuid(fields, "participant_ids", raw)
-        for raw in fields.texts("participant_ids", required=False)
-    ]
+@activities(
+    "POST",
+    "/communities/<community_id>/activities",
+    summary="Record an activity, with evidence files as multipart",
+    body=i.NewActivity,
+    multipart=True,
+    answer=Done,
+    status=201,
+    errors=(413,),
+)
+def record_activity(community_id: str, body: i.NewActivity) -> ResponseReturnValue:
     result = services().activities.record(
         actor(),
         parse_id(community_id),
-        kind=kind,
-        title=fields.text("title"),
-        occurred_on=_date(fields, "occurred_on"),
-        participant_ids=participants,
-        details=_details(fields, kind),
-        uploads=uploads,
+        kind=body.kind,
+        title=body.title,
+        occurred_on=body.occurred_on,
+        participant_ids=list(body.participant_ids),
+        details=_details(body),
+        uploads=uploads(),
     )
     return done(result, 201, url_for("api.get_activity", activity_id=result.id))
 
 
-@bp.get("/activities/<activity_id>")
+@activities("GET", "/activities/<activity_id>", summary="An activity", answer=ActivityRow)
 def get_activity(activity_id: str) -> ResponseReturnValue:
     return one(services().activities.activity(actor(), parse_id(activity_id)))
 
 
-@bp.post("/activities/<activity_id>/complete")
-def complete_placement(activity_id: str) -> ResponseReturnValue:
-    ended_on = _date(body(), "ended_on")
+@activities(
+    "POST",
+    "/activities/<activity_id>/complete",
+    summary="Complete a shadow placement",
+    body=i.Completion,
+    answer=Done,
+)
+def complete_placement(activity_id: str, body: i.Completion) -> ResponseReturnValue:
     return done(
-        services().activities.complete_placement(actor(), parse_id(activity_id), ended_on=ended_on)
+        services().activities.complete_placement(
+            actor(), parse_id(activity_id), ended_on=body.ended_on
+        )
     )
 
 
-@bp.post("/activities/<activity_id>/withdraw")
-def withdraw_activity(activity_id: str) -> ResponseReturnValue:
-    reason = body().text("reason")
-    return done(services().activities.withdraw(actor(), parse_id(activity_id), reason=reason))
+@activities(
+    "POST",
+    "/activities/<activity_id>/withdraw",
+    summary="Withdraw an activity (it no longer counts)",
+    body=i.Withdrawal,
+    answer=Done,
+)
+def withdraw_activity(activity_id: str, body: i.Withdrawal) -> ResponseReturnValue:
+    return done(services().activities.withdraw(actor(), parse_id(activity_id), reason=body.reason))
 
 
-@bp.get("/activities/<activity_id>/evidence/<sha256>")
+@activities(
+    "GET",
+    "/activities/<activity_id>/evidence/<sha256>",
+    summary="Download an evidence file of an activity",
+    path={"sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+    answer=None,
+    media="application/octet-stream",
+)
 def activity_evidence(activity_id: str, sha256: str) -> ResponseReturnValue:
     found = services().activities.evidence(actor(), parse_id(activity_id), sha256)
     response = Response(found.data, mimetype=found.content_type or "application/octet-stream")
@@ -460,14 +466,19 @@ def activity_evidence(activity_id: str, sha256: str) -> ResponseReturnValue:
 # Progress, the dashboard, seals and the quarterly report -------------------------------------------
 
 
-@bp.get("/dashboard")
-def dashboard() -> ResponseReturnValue:
-    filters = DashboardFilter(
-        kind=request.args.get("kind") or None,
-        school_id=optional_query_uuid("school_id"),
-        status=request.args.get("status") or None,
-    )
-    figures = services().progress.dashboard(actor(), as_of=_as_of() or _today(), filters=filters)
+@progress(
+    "GET",
+    "/dashboard",
+    summary="Every community's figures (the bureau's dashboard)",
+    description="`percent` is 0–100, rounded; a checkpoint's `required` and `actual` are "
+    "unrounded fractions 0–1.",
+    query=i.DashboardQuery,
+    answer=Open,
+)
+def dashboard(query: i.DashboardQuery) -> ResponseReturnValue:
+    filters = DashboardFilter(kind=query.kind, school_id=query.school_id, status=query.status)
+    as_of = query.as_of or _today()
+    figures = services().progress.dashboard(actor(), as_of=as_of, filters=filters)
     report = _reports()
     lines = report._lines(figures, _names(report))
     return items([_line(line) for line in lines])
@@ -479,19 +490,30 @@ def _names(report: ReportService) -> Any:
     return _Names(report.ctx)
 
 
-@bp.get("/communities/<community_id>/progress")
-def community_progress(community_id: str) -> ResponseReturnValue:
-    page = _reports().community(actor(), parse_id(community_id), as_of=_as_of())
+@progress(
+    "GET",
+    "/communities/<community_id>/progress",
+    summary="A community's figures",
+    description="`percent` is 0–100, rounded; a checkpoint's `required` and `actual` are "
+    "unrounded fractions 0–1.",
+    query=i.AsOf,
+    answer=Open,
+)
+def community_progress(community_id: str, query: i.AsOf) -> ResponseReturnValue:
+    page = _reports().community(actor(), parse_id(community_id), as_of=query.as_of)
     return _line(page.line)
 
 
-@bp.get("/communities/<community_id>/events")
-def community_events(community_id: str) -> ResponseReturnValue:
+@progress(
+    "GET",
+    "/communities/<community_id>/events",
+    summary="What counted toward a community's figures, and what did not",
+    query=i.EventsQuery,
+    answer=Open,
+)
+def community_events(community_id: str, query: i.EventsQuery) -> ResponseReturnValue:
     page = _reports().drill_down(
-        actor(),
-        parse_id(community_id),
-        task_kind=request.args.get("task") or None,
-        as_of=_as_of(),
+        actor(), parse_id(community_id), task_kind=query.task, as_of=query.as_of
     )
     return {
         "community": jsonable(page.community),
@@ -504,23 +526,34 @@ def community_events(community_id: str) -> ResponseReturnValue:
     }
 
 
-@bp.post("/seals")
-def seal_quarter() -> ResponseReturnValue:
-    fields = body()
-    year = fields.integer("year")
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise InvalidInput("year", f"超出范围 / Out of range ({FIRST_YEAR}–{LAST_YEAR})")
-    result = services().progress.seal_quarter(actor(), year=year, quarter=fields.integer("quarter"))
+@progress(
+    "POST",
+    "/seals",
+    summary="Seal a quarter's figures for the report",
+    body=i.SealRequest,
+    answer=Done,
+    status=201,
+)
+def seal_quarter(body: i.SealRequest) -> ResponseReturnValue:
+    result = services().progress.seal_quarter(actor(), year=body.year, quarter=body.quarter)
     return done(result, 201)
 
 
-@bp.get("/seals")
-def list_seals() -> ResponseReturnValue:
-    year = optional_query_int("year", minimum=FIRST_YEAR, maximum=LAST_YEAR)
-    return items(services().progress.seals(actor(), year))
+@progress(
+    "GET", "/seals", summary="The sealed quarters", query=i.SealsQuery, answer=items_of(SealRow)
+)
+def list_seals(query: i.SealsQuery) -> ResponseReturnValue:
+    return items(services().progress.seals(actor(), query.year))
 
 
-@bp.get("/reports/<year>")
+@progress(
+    "GET",
+    "/reports/<year>",
+    summary="The quarterly report of a year",
+    description="`percent` is 0–100, rounded; `required` is an unrounded fraction 0–1.",
+    path={"year": YEAR_PATH},
+    answer=Open,
+)
 def quarterly_report(year: str) -> ResponseReturnValue:
     report = _reports().quarterly(actor(), _year(year))
     return {
@@ -558,7 +591,7 @@ def quarterly_report(year: str) -> ResponseReturnValue:
 # Assistance ---------------------------------------------------------------------------------------
 
 
-@bp.get("/assistance")
+@communities("GET", "/assistance", summary="Applications for assistance", answer=Open)
 def list_assistance() -> ResponseReturnValue:
     page = services().communities.assistance_page(actor())
     return items(
@@ -574,83 +607,111 @@ def list_assistance() -> ResponseReturnValue:
     )
 
 
-@bp.post("/assistance")
-def apply_for_assistance() -> ResponseReturnValue:
-    fields = body()
+@communities(
+    "POST",
+    "/assistance",
+    summary="Apply for assistance (a school admin)",
+    body=i.NewApplication,
+    answer=Done,
+    status=201,
+)
+def apply_for_assistance(body: i.NewApplication) -> ResponseReturnValue:
     result = services().communities.apply_for_assistance(
-        actor(), needs=fields.text("needs"), subjects=fields.texts("subjects", required=False)
+        actor(), needs=body.needs, subjects=list(body.subjects)
     )
     return done(result, 201)
 
 
-@bp.post("/assistance/<application_id>/assign")
-def assign_helper(application_id: str) -> ResponseReturnValue:
-    fields = body()
+@communities(
+    "POST",
+    "/assistance/<application_id>/assign",
+    summary="Assign a helper school: founds their community",
+    body=i.Assignment,
+    answer=Done,
+    status=201,
+)
+def assign_helper(application_id: str, body: i.Assignment) -> ResponseReturnValue:
     result = services().communities.assign_helper(
         actor(),
         parse_id(application_id),
-        helper_school_id=fields.uuid("helper_school_id"),
-        founded_on=_date(fields, "founded_on"),
-        round_start_year=fields.integer("round_start_year"),
-        round_end_year=fields.integer("round_end_year"),
+        helper_school_id=body.helper_school_id,
+        founded_on=body.founded_on,
+        round_start_year=body.round_start_year,
+        round_end_year=body.round_end_year,
     )
     return done(result, 201, url_for("api.get_community", community_id=result.id))
 
 
-@bp.post("/assistance/<application_id>/decline")
-def decline_application(application_id: str) -> ResponseReturnValue:
-    reason = body().text("reason")
+@communities(
+    "POST",
+    "/assistance/<application_id>/decline",
+    summary="Decline an application for assistance",
+    body=i.Declining,
+    answer=Done,
+)
+def decline_application(application_id: str, body: i.Declining) -> ResponseReturnValue:
     return done(
-        services().communities.decline_application(actor(), parse_id(application_id), reason=reason)
+        services().communities.decline_application(
+            actor(), parse_id(application_id), reason=body.reason
+        )
     )
 
 
 # Settings -----------------------------------------------------------------------------------------
 
 
-@bp.get("/settings/community-types")
+@settings(
+    "GET",
+    "/settings/community-types",
+    summary="The bureau's community types",
+    answer=items_of(CommunityType),
+)
 def community_types() -> ResponseReturnValue:
     return items(services().communities.community_types(actor()))
 
 
-@bp.put("/settings/community-types")
-def set_community_type() -> ResponseReturnValue:
-    fields = body()
+@settings(
+    "PUT",
+    "/settings/community-types",
+    summary="Add or change a community type",
+    body=i.TypeSetting,
+    answer=Done,
+)
+def set_community_type(body: i.TypeSetting) -> ResponseReturnValue:
     result = services().communities.set_community_type(
-        actor(),
-        key=fields.text("key"),
-        name=fields.text("name"),
-        max_schools=_optional_int(fields, "max_schools"),
+        actor(), key=body.key, name=body.name, max_schools=body.max_schools
     )
     return done(result)
 
 
-@bp.get("/settings/plan-years/<year>")
+@settings(
+    "GET",
+    "/settings/plan-years/<year>",
+    summary="A plan year's settings",
+    path={"year": YEAR_PATH},
+    answer=PlanYearSettings,
+)
 def get_plan_year(year: str) -> ResponseReturnValue:
     return one(services().communities.settings_page(actor(), _year(year)).year)
 
 
-@bp.put("/settings/plan-years/<year>")
-def set_plan_year(year: str) -> ResponseReturnValue:
-    fields = body()
-    checkpoints = []
-    for n, raw in enumerate(fields.objects("checkpoints")):
-        row = Body(raw)
-        try:
-            checkpoints.append(Checkpoint(_date(row, "due"), _number(row, "required", 0.0)))
-        except InvalidInput as exc:
-            raise InvalidInput(f"checkpoints[{n}].{exc.field}", str(exc)) from exc
-    targets = fields.data.get("targets")
-    if not isinstance(targets, dict) or not all(
-        isinstance(v, int) and not isinstance(v, bool) for v in targets.values()
-    ):
-        raise InvalidInput("targets", "应为任务类型到整数的对象 / Must map task kinds to integers")
+@settings(
+    "PUT",
+    "/settings/plan-years/<year>",
+    summary="Set a plan year's checkpoints, targets and limits",
+    path={"year": YEAR_PATH},
+    body=i.PlanYear,
+    answer=Done,
+)
+def set_plan_year(year: str, body: i.PlanYear) -> ResponseReturnValue:
     settings = PlanYearSettings(
         year=_year(year),
-        checkpoints=sorted(checkpoints, key=lambda c: c.due),
-        targets={str(k): int(v) for k, v in targets.items()},
-        plan_deadline=_date(fields, "plan_deadline"),
-        shadow_placement_days=fields.integer("shadow_placement_days"),
-        mentor_max_mentees=fields.integer("mentor_max_mentees"),
+        checkpoints=sorted(
+            (Checkpoint(c.due, c.required) for c in body.checkpoints), key=lambda c: c.due
+        ),
+        targets=dict(body.targets),
+        plan_deadline=body.plan_deadline,
+        shadow_placement_days=body.shadow_placement_days,
+        mentor_max_mentees=body.mentor_max_mentees,
     )
     return done(services().communities.set_plan_year(actor(), settings))

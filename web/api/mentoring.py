@@ -7,6 +7,7 @@ then leave the fields out altogether, so an empty placeholder cannot tell that s
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import url_for
@@ -14,9 +15,15 @@ from flask.typing import ResponseReturnValue
 
 from projections.mentoring import RecordRow
 from services.mentoring import PairSummary
-from web.api.base import actor, body, bp, done, items, jsonable
-from web.api.communities import _activity_input, _date
+from web.api import inputs as i
+from web.api.base import actor, done, items, jsonable
+from web.api.communities import uploads
+from web.api.contract import operation
+from web.api.outputs import Done, Open, RecordMade
 from web.current import parse_id, services
+
+mentoring = partial(operation, tag="mentoring")
+RECORD_ID = {"type": "string", "pattern": "^[0-9]+$", "examples": ["1"]}
 
 #: A record's fields that only the pair and their school admins read.
 PRIVATE_RECORD_FIELDS = ("summary", "evidence", "dispute_comment")
@@ -57,7 +64,12 @@ def _record(record: RecordRow, readable: bool) -> dict[str, Any]:
     return found
 
 
-@bp.get("/mentoring/me")
+@mentoring(
+    "GET",
+    "/mentoring/me",
+    summary="One's own pairs, and the records awaiting one's confirmation",
+    answer=Open,
+)
 def my_mentoring() -> ResponseReturnValue:
     home = services().mentoring.home(actor())
     return {
@@ -69,71 +81,110 @@ def my_mentoring() -> ResponseReturnValue:
     }
 
 
-@bp.post("/communities/<community_id>/pairs")
-def pair_teachers(community_id: str) -> ResponseReturnValue:
-    fields = body()
+@mentoring(
+    "POST",
+    "/communities/<community_id>/pairs",
+    summary="Pair a mentor with a mentee",
+    body=i.NewPair,
+    answer=Done,
+    status=201,
+)
+def pair_teachers(community_id: str, body: i.NewPair) -> ResponseReturnValue:
     result = services().mentoring.pair(
         actor(),
         parse_id(community_id),
-        mentor_id=fields.uuid("mentor_id"),
-        mentee_id=fields.uuid("mentee_id"),
-        paired_on=_date(fields, "paired_on"),
-        ends_on=_date(fields, "ends_on"),
+        mentor_id=body.mentor_id,
+        mentee_id=body.mentee_id,
+        paired_on=body.paired_on,
+        ends_on=body.ends_on,
     )
     return done(result, 201, url_for("api.get_pair", pair_id=result.id))
 
 
-@bp.get("/pairs/<pair_id>")
+@mentoring(
+    "GET",
+    "/pairs/<pair_id>",
+    summary="A pair and its records (content for the pair and their admins only)",
+    answer=Open,
+)
 def get_pair(pair_id: str) -> ResponseReturnValue:
     summary, records, readable = services().mentoring.pair_detail(actor(), parse_id(pair_id))
     return _summary(summary) | {"records": [_record(r, readable) for r in records]}
 
 
-@bp.post("/pairs/<pair_id>/records")
-def record_mentoring(pair_id: str) -> ResponseReturnValue:
-    fields, uploads = _activity_input()
+@mentoring(
+    "POST",
+    "/pairs/<pair_id>/records",
+    summary="Record a mentoring session (the other side confirms it)",
+    body=i.NewMentoringRecord,
+    multipart=True,
+    answer=RecordMade,
+    status=201,
+    errors=(413,),
+)
+def record_mentoring(pair_id: str, body: i.NewMentoringRecord) -> ResponseReturnValue:
     result = services().mentoring.record(
         actor(),
         parse_id(pair_id),
-        kind=fields.text("kind"),
-        mode=fields.text("mode"),
-        occurred_on=_date(fields, "occurred_on"),
-        minutes=fields.integer("minutes"),
-        summary=fields.text("summary", required=False),
-        uploads=uploads,
+        kind=body.kind,
+        mode=body.mode,
+        occurred_on=body.occurred_on,
+        minutes=body.minutes,
+        summary=body.summary,
+        uploads=uploads(),
     )
-    return done(result, 201, url_for("api.get_pair", pair_id=result.id))
+    location = url_for("api.get_pair", pair_id=result.id)
+    return done(result, 201, location, pair_id=str(result.id), record_id=result.part_id or "")
 
 
-@bp.post("/pairs/<pair_id>/records/<record_id>/confirm")
+@mentoring(
+    "POST",
+    "/pairs/<pair_id>/records/<record_id>/confirm",
+    summary="Confirm the other side's record",
+    path={"record_id": RECORD_ID},
+    answer=Done,
+)
 def confirm_record(pair_id: str, record_id: str) -> ResponseReturnValue:
     return done(services().mentoring.confirm(actor(), parse_id(pair_id), record_id))
 
 
-@bp.post("/pairs/<pair_id>/records/<record_id>/dispute")
-def dispute_record(pair_id: str, record_id: str) -> ResponseReturnValue:
-    comment = body().text("comment")
+@mentoring(
+    "POST",
+    "/pairs/<pair_id>/records/<record_id>/dispute",
+    summary="Dispute the other side's record",
+    path={"record_id": RECORD_ID},
+    body=i.Dispute,
+    answer=Done,
+)
+def dispute_record(pair_id: str, record_id: str, body: i.Dispute) -> ResponseReturnValue:
     return done(
-        services().mentoring.dispute(actor(), parse_id(pair_id), record_id, comment=comment)
+        services().mentoring.dispute(actor(), parse_id(pair_id), record_id, comment=body.comment)
     )
 
 
-@bp.post("/pairs/<pair_id>/end")
-def end_pair(pair_id: str) -> ResponseReturnValue:
-    fields = body()
-    result = services().mentoring.end(
-        actor(), parse_id(pair_id), on=_date(fields, "on"), reason=fields.text("reason")
-    )
+@mentoring("POST", "/pairs/<pair_id>/end", summary="End a pairing", body=i.PairEnd, answer=Done)
+def end_pair(pair_id: str, body: i.PairEnd) -> ResponseReturnValue:
+    result = services().mentoring.end(actor(), parse_id(pair_id), on=body.on, reason=body.reason)
     return done(result)
 
 
-@bp.get("/schools/<school_id>/pairs")
+@mentoring(
+    "GET",
+    "/schools/<school_id>/pairs",
+    summary="A school's pairs (counts, never content)",
+    answer=Open,
+)
 def school_pairs(school_id: str) -> ResponseReturnValue:
     pairs = services().mentoring.school_pairs(actor(), parse_id(school_id))
     return items([_summary(p) for p in pairs])
 
 
-@bp.get("/communities/<community_id>/pairs")
+@mentoring(
+    "GET",
+    "/communities/<community_id>/pairs",
+    summary="A community's pairs (counts, never content)",
+    answer=Open,
+)
 def community_pairs(community_id: str) -> ResponseReturnValue:
     pairs = services().mentoring.community_pairs(actor(), parse_id(community_id))
     return items([_summary(p) for p in pairs])

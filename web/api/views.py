@@ -2,46 +2,54 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from functools import partial
+
 from flask import request, url_for
 from flask.typing import ResponseReturnValue
 
 from domain.roles import Role
 from projections.audit_log import AuditFilter, EventEntry
+from projections.directory import ClassRow, SchoolRow, TenantRow, UserRow
+from web.api import inputs as i
 from web.api.base import (
     TOKEN_LIFETIME_SECONDS,
-    InvalidInput,
     actor,
-    body,
-    bp,
     done,
     error_response,
-    issue_token,
     items,
     one,
-    optional_query_int,
-    optional_query_time,
-    optional_query_uuid,
 )
+from web.api.base import (
+    issue_token as issue_token_for,
+)
+from web.api.contract import operation
+from web.api.outputs import ClassOpened, Done, Token, items_of
 from web.current import parse_id, services
 from web.signin import attempt_sign_in
 
-#: Roles the school staff endpoint grants; bureau roles belong to no school.
-SCHOOL_STAFF_ROLES = frozenset({Role.TEACHER, Role.SCHOOL_ADMIN})
-#: Roles the bureau staff endpoint grants.
-BUREAU_STAFF_ROLES = frozenset({Role.BUREAU_MONITOR, Role.EXPERT})
-MAX_PAGE = 200
+auth = partial(operation, tag="auth")
+people = partial(operation, tag="people")
+schools = partial(operation, tag="schools")
+platform = partial(operation, tag="platform")
 
 
 # Sign-in ---------------------------------------------------------------------------------------
 
 
-@bp.post("/auth/token", endpoint="issue_token")
-def issue_token_for_password() -> ResponseReturnValue:
-    fields = body()
-    username = fields.text("username").strip().lower()
-    password = fields.text("password")
+@auth(
+    "POST",
+    "/auth/token",
+    summary="Exchange a login name and password for a bearer token (12 h)",
+    body=i.Credentials,
+    answer=Token,
+    public=True,
+    errors=(401, 429),
+)
+def issue_token(body: i.Credentials) -> ResponseReturnValue:
+    username = body.username.strip().lower()
     # The same limits, and the same keys, as the sign-in page.
-    attempt = attempt_sign_in(username, password, request.remote_addr, kind="api")
+    attempt = attempt_sign_in(username, body.password, request.remote_addr, kind="api")
     if attempt.retry_after:
         wait = attempt.retry_after
         response = error_response(
@@ -55,55 +63,66 @@ def issue_token_for_password() -> ResponseReturnValue:
         response.headers["WWW-Authenticate"] = 'Bearer realm="jgt"'
         return response
     return {
-        "token": issue_token(signed_in.actor.user_id, signed_in.session_id),
+        "token": issue_token_for(signed_in.actor.user_id, signed_in.session_id),
         "token_type": "Bearer",
         "expires_in": TOKEN_LIFETIME_SECONDS,
     }
 
 
-@bp.get("/me")
+@people("GET", "/me", summary="The signed-in user", answer=UserRow)
 def me() -> ResponseReturnValue:
     who = actor()
     assert who.user_id is not None  # a token always names a user
     return one(services().queries.user(who, who.user_id))
 
 
-@bp.post("/me/password")
-def change_own_password() -> ResponseReturnValue:
-    fields = body()
-    result = services().people.change_own_password(
-        actor(), current=fields.text("current"), new=fields.text("new")
-    )
+@people(
+    "POST",
+    "/me/password",
+    summary="Change one's own password (the current one is needed)",
+    description="Every token and signed-in session from before it stops working, this token "
+    "too: ask for a new one.",
+    body=i.PasswordChange,
+    answer=Done,
+)
+def change_own_password(body: i.PasswordChange) -> ResponseReturnValue:
+    result = services().people.change_own_password(actor(), current=body.current, new=body.new)
     return done(result)
 
 
 # Bureaus (platform administrators) ----------------------------------------------------------------
 
 
-@bp.get("/tenants")
+@platform(
+    "GET", "/tenants", summary="Every bureau (platform administrators)", answer=items_of(TenantRow)
+)
 def list_tenants() -> ResponseReturnValue:
     return items(services().queries.tenants(actor()))
 
 
-@bp.post("/tenants")
-def register_tenant() -> ResponseReturnValue:
-    fields = body()
-    result = services().organisation.register_tenant(
-        actor(), name=fields.text("name"), region=fields.text("region", required=False)
-    )
+@platform(
+    "POST", "/tenants", summary="Register a bureau", body=i.NewTenant, answer=Done, status=201
+)
+def register_tenant(body: i.NewTenant) -> ResponseReturnValue:
+    result = services().organisation.register_tenant(actor(), name=body.name, region=body.region)
     return done(result, 201)
 
 
-@bp.post("/tenants/<tenant_id>/admins")
-def register_bureau_admin(tenant_id: str) -> ResponseReturnValue:
-    fields = body()
-    tenant = parse_id(tenant_id)
+@platform(
+    "POST",
+    "/tenants/<tenant_id>/admins",
+    summary="Register a bureau's administrator",
+    body=i.NewPerson,
+    answer=Done,
+    status=201,
+)
+def register_bureau_admin(tenant_id: str, body: i.NewPerson) -> ResponseReturnValue:
     result = services().people.register_user(
         actor(),
-        tenant_id=tenant,
-        username=fields.text("username"),
-        display_name=fields.text("display_name"),
-        password=fields.text("password"),
+        tenant_id=parse_id(tenant_id),
+        username=body.username,
+        display_name=body.display_name,
+        password=body.password,
         roles=[Role.BUREAU_ADMIN],
     )
     return done(result, 201, url_for("api.get_user", user_id=result.id))
@@ -112,173 +131,232 @@ def register_bureau_admin(tenant_id: str) -> ResponseReturnValue:
 # Schools ---------------------------------------------------------------------------------------
 
 
-@bp.get("/schools")
+@schools("GET", "/schools", summary="The bureau's schools", answer=items_of(SchoolRow))
 def list_schools() -> ResponseReturnValue:
     return items(services().queries.schools(actor()))
 
 
-@bp.post("/schools")
-def register_school() -> ResponseReturnValue:
-    fields = body()
+@schools(
+    "POST",
+    "/schools",
+    summary="Register a school",
+    body=i.NewSchool,
+    answer=Done,
+    status=201,
+)
+def register_school(body: i.NewSchool) -> ResponseReturnValue:
     result = services().organisation.register_school(
         actor(),
-        name=fields.text("name"),
-        code=fields.text("code"),
-        stage=fields.text("stage"),
-        locality=fields.text("locality"),
-        student_count=fields.integer("student_count", required=False),
+        name=body.name,
+        code=body.code,
+        stage=body.stage,
+        locality=body.locality,
+        student_count=body.student_count,
     )
     return done(result, 201, url_for("api.get_school", school_id=result.id))
 
 
-@bp.get("/schools/<school_id>")
+@schools("GET", "/schools/<school_id>", summary="A school", answer=SchoolRow)
 def get_school(school_id: str) -> ResponseReturnValue:
     return one(services().queries.school(actor(), parse_id(school_id)))
 
 
-@bp.patch("/schools/<school_id>")
-def change_school(school_id: str) -> ResponseReturnValue:
-    fields = body()
+@schools(
+    "PATCH",
+    "/schools/<school_id>",
+    summary="Change a school's details",
+    body=i.SchoolDetails,
+    answer=Done,
+)
+def change_school(school_id: str, body: i.SchoolDetails) -> ResponseReturnValue:
     result = services().organisation.change_school(
         actor(),
         parse_id(school_id),
-        name=fields.text("name"),
-        stage=fields.text("stage"),
-        locality=fields.text("locality"),
-        student_count=fields.integer("student_count"),
+        name=body.name,
+        stage=body.stage,
+        locality=body.locality,
+        student_count=body.student_count,
     )
     return done(result)
 
 
-@bp.get("/schools/<school_id>/classes")
+@schools(
+    "GET", "/schools/<school_id>/classes", summary="A school's classes", answer=items_of(ClassRow)
+)
 def list_classes(school_id: str) -> ResponseReturnValue:
     return items(services().queries.classes(actor(), parse_id(school_id)))
 
 
-@bp.post("/schools/<school_id>/classes")
-def open_class(school_id: str) -> ResponseReturnValue:
-    fields = body()
+@schools(
+    "POST",
+    "/schools/<school_id>/classes",
+    summary="Open a class",
+    body=i.NewClass,
+    answer=ClassOpened,
+    status=201,
+)
+def open_class(school_id: str, body: i.NewClass) -> ResponseReturnValue:
     result = services().organisation.open_class(
-        actor(), parse_id(school_id), grade=fields.integer("grade"), name=fields.text("name")
+        actor(), parse_id(school_id), grade=body.grade, name=body.name
     )
-    return done(result, 201, url_for("api.list_classes", school_id=result.id))
+    location = url_for("api.list_classes", school_id=result.id)
+    return done(result, 201, location, class_id=result.part_id or "")
 
 
-@bp.delete("/schools/<school_id>/classes/<class_id>")
+@schools(
+    "DELETE",
+    "/schools/<school_id>/classes/<class_id>",
+    summary="Close a class",
+    path={"class_id": {"type": "string", "examples": ["3-1"]}},
+    answer=Done,
+)
 def close_class(school_id: str, class_id: str) -> ResponseReturnValue:
     return done(services().organisation.close_class(actor(), parse_id(school_id), class_id))
 
 
-@bp.get("/schools/<school_id>/bell-schedule")
+@schools(
+    "GET",
+    "/schools/<school_id>/bell-schedule",
+    summary="A school's bell schedule",
+    answer=items_of(i.Period),
+)
 def get_bell_schedule(school_id: str) -> ResponseReturnValue:
     return items(services().queries.bell_schedule(actor(), parse_id(school_id)))
 
 
-@bp.put("/schools/<school_id>/bell-schedule")
-def set_bell_schedule(school_id: str) -> ResponseReturnValue:
-    periods = body().objects("periods")
+@schools(
+    "PUT",
+    "/schools/<school_id>/bell-schedule",
+    summary="Set a school's bell schedule (all periods at once)",
+    body=i.BellSchedule,
+    answer=Done,
+)
+def set_bell_schedule(school_id: str, body: i.BellSchedule) -> ResponseReturnValue:
+    periods: list[dict[str, object]] = [p.model_dump() for p in body.periods]
     return done(services().organisation.set_bell_schedule(actor(), parse_id(school_id), periods))
 
 
-@bp.get("/schools/<school_id>/activity")
-def school_activity(school_id: str) -> ResponseReturnValue:
-    before = optional_query_int("before", minimum=1)
-    limit = optional_query_int("limit", minimum=1, maximum=MAX_PAGE) or 50
+@schools(
+    "GET",
+    "/schools/<school_id>/activity",
+    summary="What happened at a school, newest first, a page at a time",
+    query=i.FeedPage,
+    answer=items_of(EventEntry, paged=True),
+)
+def school_activity(school_id: str, query: i.FeedPage) -> ResponseReturnValue:
     entries = services().queries.school_feed(
-        actor(), parse_id(school_id), before_position=before, limit=limit
+        actor(), parse_id(school_id), before_position=query.before, limit=query.limit
     )
-    return items(entries, next_before=_next_before(entries, limit))
+    return items(entries, next_before=_next_before(entries, query.limit))
 
 
 # People ----------------------------------------------------------------------------------------
 
 
-@bp.get("/schools/<school_id>/staff")
+@people("GET", "/schools/<school_id>/staff", summary="A school's staff", answer=items_of(UserRow))
 def list_staff(school_id: str) -> ResponseReturnValue:
     return items(services().queries.staff(actor(), parse_id(school_id)))
 
 
-@bp.post("/schools/<school_id>/staff")
-def register_school_staff(school_id: str) -> ResponseReturnValue:
-    fields = body()
-    roles = _roles(fields.texts("roles"), SCHOOL_STAFF_ROLES)
+@people(
+    "POST",
+    "/schools/<school_id>/staff",
+    summary="Register a teacher or a school admin",
+    body=i.NewSchoolStaff,
+    answer=Done,
+    status=201,
+)
+def register_school_staff(school_id: str, body: i.NewSchoolStaff) -> ResponseReturnValue:
     result = services().people.register_user(
-        actor(),
-        school_id=parse_id(school_id),
-        username=fields.text("username"),
-        display_name=fields.text("display_name"),
-        password=fields.text("password"),
-        roles=roles,
-        subjects=fields.texts("subjects", required=False),
-        grades=fields.integers("grades", required=False),
-        key_level=fields.text("key_level", required=False),
-        title=fields.text("title", required=False),
+        actor(), school_id=parse_id(school_id), **_person(body), roles=list(body.roles)
     )
     return done(result, 201, url_for("api.get_user", user_id=result.id))
 
 
-@bp.get("/bureau/staff")
+@people("GET", "/bureau/staff", summary="The bureau's own staff", answer=items_of(UserRow))
 def list_bureau_staff() -> ResponseReturnValue:
     return items(services().queries.bureau_staff(actor()))
 
 
-@bp.post("/bureau/staff")
-def register_bureau_staff() -> ResponseReturnValue:
-    fields = body()
-    roles = _roles(fields.texts("roles"), BUREAU_STAFF_ROLES)
-    result = services().people.register_user(
-        actor(),
-        username=fields.text("username"),
-        display_name=fields.text("display_name"),
-        password=fields.text("password"),
-        roles=roles,
-        subjects=fields.texts("subjects", required=False),
-        grades=fields.integers("grades", required=False),
-        key_level=fields.text("key_level", required=False),
-        title=fields.text("title", required=False),
-    )
+@people(
+    "POST",
+    "/bureau/staff",
+    summary="Register a monitor or an expert of the bureau",
+    body=i.NewBureauStaff,
+    answer=Done,
+    status=201,
+)
+def register_bureau_staff(body: i.NewBureauStaff) -> ResponseReturnValue:
+    result = services().people.register_user(actor(), **_person(body), roles=list(body.roles))
     return done(result, 201, url_for("api.get_user", user_id=result.id))
 
 
-@bp.get("/users/<user_id>")
+def _person(body: i.NewStaff) -> dict[str, object]:
+    return {
+        "username": body.username,
+        "display_name": body.display_name,
+        "password": body.password,
+        "subjects": list(body.subjects),
+        "grades": list(body.grades),
+        "key_level": body.key_level,
+        "title": body.title,
+    }
+
+
+@people("GET", "/users/<user_id>", summary="A user", answer=UserRow)
 def get_user(user_id: str) -> ResponseReturnValue:
     return one(services().queries.user(actor(), parse_id(user_id)))
 
 
-@bp.patch("/users/<user_id>")
-def update_profile(user_id: str) -> ResponseReturnValue:
-    fields = body()
+@people("PATCH", "/users/<user_id>", summary="Change a user's profile", body=i.Profile, answer=Done)
+def update_profile(user_id: str, body: i.Profile) -> ResponseReturnValue:
     result = services().people.update_profile(
         actor(),
         parse_id(user_id),
-        display_name=fields.text("display_name"),
-        subjects=fields.texts("subjects"),
-        grades=fields.integers("grades"),
-        key_level=fields.text("key_level"),
-        title=fields.text("title"),
+        display_name=body.display_name,
+        subjects=list(body.subjects),
+        grades=list(body.grades),
+        key_level=body.key_level,
+        title=body.title,
     )
     return done(result)
 
 
-@bp.post("/users/<user_id>/password")
-def reset_password(user_id: str) -> ResponseReturnValue:
-    new = body().text("password")
-    return done(services().people.reset_password(actor(), parse_id(user_id), new=new))
+@people(
+    "POST",
+    "/users/<user_id>/password",
+    summary="Reset a user's password (their tokens and sessions end)",
+    body=i.NewPasswordInput,
+    answer=Done,
+)
+def reset_password(user_id: str, body: i.NewPasswordInput) -> ResponseReturnValue:
+    return done(services().people.reset_password(actor(), parse_id(user_id), new=body.password))
 
 
-@bp.post("/users/<user_id>/transfer")
-def transfer(user_id: str) -> ResponseReturnValue:
-    to_school = body().uuid("school_id")
-    return done(services().people.transfer(actor(), parse_id(user_id), to_school))
+@people(
+    "POST",
+    "/users/<user_id>/transfer",
+    summary="Move a teacher to another school of the bureau",
+    body=i.Transfer,
+    answer=Done,
+)
+def transfer(user_id: str, body: i.Transfer) -> ResponseReturnValue:
+    return done(services().people.transfer(actor(), parse_id(user_id), body.school_id))
 
 
-@bp.post("/users/<user_id>/deactivate")
-def deactivate(user_id: str) -> ResponseReturnValue:
-    reason = body().text("reason", required=False) if request.get_data() else ""
-    return done(services().people.deactivate(actor(), parse_id(user_id), reason))
+@people(
+    "POST",
+    "/users/<user_id>/deactivate",
+    summary="Deactivate a user (the body and its reason are optional)",
+    body=i.Deactivation,
+    body_required=False,
+    answer=Done,
+)
+def deactivate(user_id: str, body: i.Deactivation) -> ResponseReturnValue:
+    return done(services().people.deactivate(actor(), parse_id(user_id), body.reason))
 
 
-@bp.post("/users/<user_id>/reactivate")
+@people("POST", "/users/<user_id>/reactivate", summary="Reactivate a user", answer=Done)
 def reactivate(user_id: str) -> ResponseReturnValue:
     return done(services().people.reactivate(actor(), parse_id(user_id)))
 
@@ -286,30 +364,36 @@ def reactivate(user_id: str) -> ResponseReturnValue:
 # The audit log ------------------------------------------------------------------------------------
 
 
-@bp.get("/audit")
-def audit_log() -> ResponseReturnValue:
-    limit = optional_query_int("limit", minimum=1, maximum=MAX_PAGE) or 50
-    query = AuditFilter(
-        school_id=optional_query_uuid("school_id"),
-        actor_id=optional_query_uuid("actor_id"),
-        event_type=request.args.get("event_type") or None,
-        occurred_from=optional_query_time("from"),
-        occurred_to=optional_query_time("to"),
-        before_position=optional_query_int("before", minimum=1),
-        limit=limit,
+@operation(
+    "GET",
+    "/audit",
+    tag="activity",
+    summary="The bureau's audit log, newest first, a page at a time",
+    query=i.AuditQuery,
+    answer=items_of(EventEntry, paged=True),
+)
+def audit_log(query: i.AuditQuery) -> ResponseReturnValue:
+    filters = AuditFilter(
+        school_id=query.school_id,
+        actor_id=query.actor_id,
+        event_type=query.event_type,
+        occurred_from=_utc(query.occurred_from),
+        occurred_to=_utc(query.occurred_to),
+        before_position=query.before,
+        limit=query.limit,
     )
-    entries = services().queries.audit_log(actor(), query)
-    return items(entries, next_before=_next_before(entries, limit))
+    entries = services().queries.audit_log(actor(), filters)
+    return items(entries, next_before=_next_before(entries, query.limit))
 
 
 # Helpers ---------------------------------------------------------------------------------------
 
 
-def _roles(given: list[str], allowed: frozenset[Role]) -> list[str]:
-    if not given or any(role not in allowed for role in given):
-        names = ", ".join(sorted(allowed))
-        raise InvalidInput("roles", f"角色应为 {names} / Roles must be among {names}")
-    return given
+def _utc(value: datetime | None) -> datetime | None:
+    """Without a zone, a time is UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _next_before(entries: list[EventEntry], limit: int) -> int | None:

@@ -7,6 +7,7 @@ from flask import Flask
 import web.api.communities
 import web.api.mentoring
 import web.api.reference
+import web.api.research
 import web.api.views  # noqa: F401 (registers the endpoints on the blueprint)
 from web.api.base import bp
 from web.extensions import csrf

@@ -112,6 +112,7 @@ def _register_areas(app: Flask) -> None:
         "web.certificates",
         "web.portfolio",
         "web.live",
+        "web.research_settings",
         "web.api",
     ):
         try:

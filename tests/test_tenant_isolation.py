@@ -295,6 +295,14 @@ class World:
             "checkpoints": [{"due": "2025-10-31", "required": 1}],
             "targets": {"demo_lesson": 2},
             "details": {},
+            # Online research and lesson plans:
+            "subject": "语文",
+            "leader_id": a_ids["user_id"],
+            "host_id": a_ids["user_id"],
+            "theme": "走查",
+            "text": "走查",
+            "starts_at": "2025-05-20T01:00:00+00:00",
+            "ends_at": "2025-05-20T03:00:00+00:00",
             **dict.fromkeys(
                 (
                     "on",
@@ -582,6 +590,10 @@ def call(
             # A mentoring record's kind: the API's contract refuses other kinds (422) before
             # it looks the pair up.
             body["kind"] = "observation"
+        if url.endswith("/sessions") and "/research-groups/" in url:
+            body["kind"] = "themed_research"  # a research session's type, likewise
+        if url.endswith("/lesson-plans"):
+            body["grade"] = "三年级"  # a lesson plan's grade is its name, not a number
         return client.open(url, method=method, headers=headers, json=body)
     with client.session_transaction() as session:
         session["_user_id"] = str(caller.actor.user_id)

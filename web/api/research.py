@@ -400,7 +400,7 @@ def research_take_certificate(user_id: str) -> ResponseReturnValue:
     query=CodeQuery,
     answer=Open,
     public=True,
-    errors=(404,),
+    errors=(401, 404),  # 401: a bearer token sent, and not a valid one
 )
 def research_verify_certificate(query: CodeQuery) -> ResponseReturnValue:
     found = services().certificates.verify(query.code)

@@ -84,7 +84,11 @@ class TrainingHoursService:
         return school_year_of(self.ctx.today())
 
     def _lines(
-        self, tenant_id: UUID, teachers: list[tuple[UUID, str, str]], year: int
+        self,
+        tenant_id: UUID,
+        teachers: list[tuple[UUID, str, str]],
+        year: int,
+        school_id: UUID | None = None,
     ) -> list[HoursLine]:
         settings = tenant_settings(self.ctx, tenant_id).research()
         start, end = school_year_span(year)
@@ -102,7 +106,7 @@ class TrainingHoursService:
             entries[row.user_id].append(HoursEntry(row.held_on, "research", what, row.hours))
         if settings.mentoring_hours:
             wanted = set(ids)
-            pairs = self._mentoring_pairs(tenant_id, ids)
+            pairs = self._mentoring_pairs(tenant_id, ids, school_id)
             for record in self.ctx.mentoring.records(list(pairs)):
                 if record.status != "confirmed" or not start <= record.occurred_on <= end:
                     continue
@@ -128,16 +132,18 @@ class TrainingHoursService:
             for user_id, name, school in teachers
         ]
 
-    def _mentoring_pairs(self, tenant_id: UUID, ids: list[UUID]) -> dict[UUID, PairRow]:
-        """One teacher's pairs, or (for a school's table) the pairs of the teachers' schools."""
-        if len(ids) == 1:
-            return {p.id: p for p in self.ctx.mentoring.pairs(tenant_id=tenant_id, user_id=ids[0])}
-        schools = {row.school_id for i in ids if (row := self.ctx.directory.user(tenant_id, i))}
-        return {
-            p.id: p
-            for school_id in schools - {None}
-            for p in self.ctx.mentoring.pairs(tenant_id=tenant_id, school_id=school_id)
-        }
+    def _mentoring_pairs(
+        self, tenant_id: UUID, ids: list[UUID], school_id: UUID | None
+    ) -> dict[UUID, PairRow]:
+        """One teacher's pairs, or (for a school's table) the pairs of the school: one query, not
+        one per teacher."""
+        if school_id is None:
+            return {
+                p.id: p
+                for user_id in ids
+                for p in self.ctx.mentoring.pairs(tenant_id=tenant_id, user_id=user_id)
+            }
+        return {p.id: p for p in self.ctx.mentoring.pairs(tenant_id=tenant_id, school_id=school_id)}
 
     def ledger(self, actor: Actor, user_id: UUID, year: int | None = None) -> HoursLine:
         """One teacher's hours in a school year: the teacher, their school admin, their bureau."""
@@ -172,7 +178,7 @@ class TrainingHoursService:
             if u.active and Role.TEACHER in u.roles
         ]
         lines = self._lines(
-            actor.tenant_id, teachers, year if year is not None else self.school_year()
+            actor.tenant_id, teachers, year if year is not None else self.school_year(), school_id
         )
         return sorted(lines, key=lambda line: (not line.below, line.earned, line.name))
 

@@ -33,6 +33,7 @@ LINK_LENGTH = 2000
 FILE_NAME_LENGTH = 200
 REASON_LENGTH = 1000  # why a school left, why an account was deactivated, …
 FREE_TEXT_LENGTH = 5000  # summaries, needs, comments
+LESSON_PLAN_LENGTH = 30_000  # 教案: a lesson's whole design, with its blackboard plan
 
 # Ranges --------------------------------------------------------------------------------------------
 
@@ -56,9 +57,11 @@ MAX_CHECKPOINTS = 12
 MAX_SUBJECTS = 20
 MAX_ROLES = 10
 MAX_SEALED_FIGURES = 10_000
-MAX_CLASS_SIZE = 200  # students of one class in one score upload (joint assessment)
+MAX_CLASS_SIZE = 200  # students of one class: a score upload, a sync lesson's class size
 MAX_FULL_MARK = 1_000.0
 MIN_GROUP_LIMIT = 100  # the largest suppression threshold a bureau may set
+MAX_SESSION_HOURS = 24  # 学时 one research session earns
+MAX_REQUIRED_HOURS = 1_000  # 学时 a teacher needs in a school year
 
 #: The widest integer a view stores (BIGINT); no field reaches it, but nested values are checked.
 _BIGINT = (-(1 << 63), (1 << 63) - 1)
@@ -315,7 +318,6 @@ TARGET_SETTING = Whole("年度目标", "A yearly target", 0, MAX_TARGET)
 # Synchronized classes (同步课堂)
 MAX_SLOTS_PER_TIMETABLE = 500
 MAX_RECEIVING_CLASSES = 10
-MAX_CLASS_SIZE = 100
 MAX_SEMESTER_DAYS = 200
 MAX_CALENDAR_DAYS = 100  # holidays (or make-up workdays) of one year's calendar setting
 SEMESTER_NAME = Text("学期名称", "A semester's name", TITLE_LENGTH)
@@ -341,13 +343,28 @@ STUDENT_RESPONSE = Text("学生反应", "The students' response", FREE_TEXT_LENG
 REFLECTION = Text("教学反思", "A reflection", FREE_TEXT_LENGTH, multiline=True)
 PERCENTAGE = Number("百分比", "A percentage", 0.0, 100.0)
 MIN_SUBJECTS = Whole("最少学科数", "The minimum number of subjects", 1, MAX_SUBJECTS)
+GROUP_NAME = Text("教研组名称", "A research group's name", ORGANISATION_NAME_LENGTH)
+GRADE_BAND = Text("学段", "A grade band", SHORT_TEXT_LENGTH, min_length=0)
+SESSION_THEME = Text("研修主题", "A session's theme", TITLE_LENGTH)
+MEETING_LINK = Text("会议链接", "A meeting link", LINK_LENGTH, min_length=0)
+CHECK_IN_CODE = Text("签到码", "A check-in code", 12)
+POST_TEXT = Text("发言内容", "A post", FREE_TEXT_LENGTH, multiline=True)
+SESSION_HOURS = Whole("学时", "Training hours", 0, MAX_SESSION_HOURS)
+REQUIRED_HOURS = Whole("年度学时要求", "The yearly hours", 0, MAX_REQUIRED_HOURS)
+SCHOOL_THRESHOLD = Whole("校数门槛", "The school threshold", 1, MAX_SCHOOLS_PER_COMMUNITY)
+MENTORING_HOURS = Whole("每条师徒活动学时", "Hours per mentoring record", 0, MAX_SESSION_HOURS)
+LESSON_PLAN_TITLE = Text("教案标题", "A lesson plan's title", TITLE_LENGTH)
+LESSON_PLAN_TEXT = Text("教案正文", "A lesson plan's text", LESSON_PLAN_LENGTH, multiline=True)
+LESSON_GRADE = Text("年级", "A lesson plan's grade", SHORT_TEXT_LENGTH, min_length=0)
+COMMENT_TEXT = Text("评论", "A comment", FREE_TEXT_LENGTH, multiline=True)
+CERTIFICATE_CODE = Text("证书验证码", "A certificate's code", 19, min_length=19)
+MAX_REVISIONS = 200  # a lesson plan's revisions: a year of weekly work, several times over
 
 YEAR = Whole("年份", "A year", FIRST_YEAR, LAST_YEAR)
 QUARTER = Whole("季度", "A quarter", 1, MAX_CHECKPOINTS)
 SEALED_FIGURES = Items("封存数据", "Sealed figures", MAX_SEALED_FIGURES)
 
 
-SUBJECT = Text("学科", "A subject", SHORT_TEXT_LENGTH)
 HELD_ON = Day("检测日期", "The test's date")
 FULL_MARK = Number("满分", "The full mark", 0.0, MAX_FULL_MARK, above_minimum=True)
 SCORE_LINE = Number("分数线", "A score line", 0.0, MAX_FULL_MARK)

@@ -22,15 +22,20 @@ from domain.fields import (
     DUE,
     MAX_SCHOOLS,
     MENTEE_LIMIT,
+    MENTORING_HOURS,
     MIN_OVERLAP,
     PLACEMENT_DAYS,
     PLAN_DEADLINE,
+    REQUIRED_HOURS,
     REQUIRED_SHARE,
+    SCHOOL_THRESHOLD,
+    SESSION_HOURS,
     TARGET_SETTING,
     TYPE_KEY,
     TYPE_NAME,
     YEAR,
 )
+from domain.research import SessionKind
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,36 @@ def default_plan_year(year: int) -> PlanYearSettings:
     )
 
 
+@dataclass(frozen=True)
+class ResearchSettings:
+    """Online research and training hours (学时): what a session earns, what a year needs.
+
+    ``school_threshold``: a session counts toward the plan's 网络教研 task once its attendees come
+    from this many of the community's schools. ``mentoring_hours``: what each confirmed mentoring
+    record earns both sides (0: mentoring earns no training hours).
+    """
+
+    hours: dict[str, int]
+    required_hours: int = 24
+    school_threshold: int = 2
+    mentoring_hours: int = 1
+
+    def hours_of(self, kind: str) -> int:
+        return int(self.hours.get(kind, 0))
+
+
+DEFAULT_SESSION_HOURS: dict[str, int] = {
+    SessionKind.COLLECTIVE_PREPARATION: 2,
+    SessionKind.TEACHING_DIAGNOSIS: 2,
+    SessionKind.THEMED_RESEARCH: 3,
+    SessionKind.EXPERT_TALK: 3,
+}
+
+
+def default_research() -> ResearchSettings:
+    return ResearchSettings(hours=dict(DEFAULT_SESSION_HOURS))
+
+
 def _check_checkpoints(checkpoints: list[Checkpoint]) -> None:
     if not checkpoints:
         raise DomainError("至少需要一个检查点 / At least one checkpoint is needed")
@@ -154,6 +189,7 @@ class TenantSettings(TenantAggregate):
             t.key: {"name": t.name, "max_schools": t.max_schools} for t in DEFAULT_COMMUNITY_TYPES
         }
         self.years: dict[int, dict[str, Any]] = {}
+        self.research_raw: dict[str, Any] | None = None
         self.calendars: dict[int, dict[str, Any]] = {}
         self.sync_min_overlap = DEFAULT_MIN_OVERLAP
 
@@ -336,6 +372,57 @@ class TenantSettings(TenantAggregate):
         self, minutes: int, *, actor_id: UUID | None, occurred_at: datetime
     ) -> None:
         self._set_overlap(MIN_OVERLAP.check(minutes), actor_id=actor_id, occurred_at=occurred_at)
+
+    class ResearchSet(TenantAggregate.Event):
+        hours: dict[str, int]
+        required_hours: int
+        school_threshold: int
+        mentoring_hours: int
+
+    @event(ResearchSet)
+    def _set_research(
+        self,
+        hours: dict[str, int],
+        required_hours: int,
+        school_threshold: int,
+        mentoring_hours: int,
+        *,
+        actor_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        self.research_raw = {
+            "hours": hours,
+            "required_hours": required_hours,
+            "school_threshold": school_threshold,
+            "mentoring_hours": mentoring_hours,
+        }
+
+    def set_research(
+        self, settings: ResearchSettings, *, actor_id: UUID | None, occurred_at: datetime
+    ) -> None:
+        if not isinstance(settings.hours, dict) or set(settings.hours) != set(SessionKind):
+            raise DomainError("每种研修类型都需要学时 / Every session type needs its hours")
+        for hours in settings.hours.values():
+            SESSION_HOURS.check(hours)
+        self._set_research(
+            {str(k): v for k, v in settings.hours.items()},
+            REQUIRED_HOURS.check(settings.required_hours),
+            SCHOOL_THRESHOLD.check(settings.school_threshold),
+            MENTORING_HOURS.check(settings.mentoring_hours),
+            actor_id=actor_id,
+            occurred_at=occurred_at,
+        )
+
+    def research(self) -> ResearchSettings:
+        raw = self.research_raw
+        if raw is None:
+            return default_research()
+        return ResearchSettings(
+            hours=dict(raw["hours"]),
+            required_hours=int(raw["required_hours"]),
+            school_threshold=int(raw["school_threshold"]),
+            mentoring_hours=int(raw["mentoring_hours"]),
+        )
 
 
 def settings_id(tenant_id: UUID) -> UUID:

@@ -22,6 +22,7 @@ from domain.counting import TaskKind
 from domain.plan import Rule, Task
 from domain.user import User
 from infra.demo_assessment import seed_assessment
+from infra.demo_research import ResearchHistory
 from infra.wiring import Runtime
 from services.actor import Actor
 from services.evidence import Upload
@@ -225,6 +226,7 @@ def seed_history(
     from infra.demo_sync import SyncHistory  # here: it replays with this module's history_at
 
     sync_classes = SyncHistory(runtime, fusion, users, schools)
+    online = ResearchHistory(runtime, fusion, users, lambda moment: history_at(runtime, moment))
 
     # The bureau sealed each quarter as reported; a record of June work entered in late July
     # then amends the sealed Q2 figure visibly.
@@ -247,6 +249,7 @@ def seed_history(
             runtime.catch_up()
         mentoring.replay(until=_at(sealed_on, 11))
         sync_classes.replay(until=_at(sealed_on, 11))
+        online.replay(until=_at(sealed_on, 11))
         with history_at(runtime, _at(sealed_on, 11)):
             services.progress.seal_quarter(admin, year=YEAR, quarter=quarter)
         runtime.catch_up()
@@ -261,6 +264,8 @@ def seed_history(
         {name: _actor(runtime, users[name]) for name in ("sl-admin", "bd-admin", "bd-fukp")},
     )
     sync_classes.replay(until=datetime.now(UTC))
+    online.replay(until=datetime.now(UTC))
+    online.certify()
 
 
 # Paired mentoring (师徒结对) -----------------------------------------------------------------------

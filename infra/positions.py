@@ -48,6 +48,9 @@ class ViewPositions:
         # (view, scope): its version, and the view's position this process knew when read.
         self._versions: dict[tuple[str, UUID], tuple[int, int]] = {}
         self._lock = threading.Lock()
+        #: Woken whenever a runner reports a batch (here, or published through Redis): the live
+        #: pages (Server-Sent Events) wait on it instead of polling the database.
+        self._moved = threading.Condition(self._lock)
 
     def of(self, view: str, at_least: int = 0) -> int:
         """The view's position: as read less than ``max_age`` ago, unless that is below
@@ -94,6 +97,23 @@ class ViewPositions:
             known = self._known.get(view)
             if known is None or position > known[0]:
                 self._known[view] = (position, self.clock())
+                self._moved.notify_all()
+
+    def wait_beyond(self, view: str, position: int, timeout: float, *, poll: float = 1.0) -> int:
+        """The view's position once it passes ``position``, or what it is after ``timeout``.
+
+        Woken by ``advanced``; it also reads the view every ``poll`` seconds, so a message Redis
+        lost delays a watcher by that much, never forever."""
+        deadline = self.clock() + timeout
+        while True:
+            current = self.of(view)
+            remaining = deadline - self.clock()
+            if current > position or remaining <= 0:
+                return current
+            with self._moved:
+                known = self._known.get(view)
+                if known is None or known[0] <= position:
+                    self._moved.wait(min(poll, remaining))
 
 
 class PositionBroadcast:

@@ -37,7 +37,9 @@ from infra.views.base import SQLView
 from infra.views.communities import SQLCommunitiesView
 from infra.views.directory import SQLDirectoryView
 from infra.views.entries import SQLActivityFeedView, SQLAuditLogView
+from infra.views.lesson_plans import SQLLessonPlansView
 from infra.views.mentoring import SQLMentoringView
+from infra.views.research import SQLResearchView
 from infra.views.sync_classes import SQLSyncClassesView
 from infra.wake import InProcessWake
 from projections.activity_feed import ActivityFeedProjection
@@ -46,13 +48,17 @@ from projections.audit_log import AuditLogProjection
 from projections.base import Projection
 from projections.communities import CommunitiesProjection
 from projections.directory import DirectoryProjection
+from projections.lesson_plans import LessonPlansProjection
 from projections.mentoring import MentoringProjection
+from projections.research import ResearchProjection
 from projections.sync_classes import SyncClassesProjection
 from services.activities import ActivityService
 from services.assessment import AssessmentService
+from services.certificates import CertificateService
 from services.communities import CommunityService
 from services.context import Context, PositionCache
 from services.evidence import BlobStore
+from services.lesson_plans import LessonPlanService
 from services.mentoring import MentoringService
 from services.organisation import OrganisationService
 from services.pages import PageQueries
@@ -60,12 +66,15 @@ from services.passwords import PasswordHasher
 from services.people import PeopleService
 from services.plans import PlanService
 from services.platform import Platform
+from services.portfolio import PortfolioService
 from services.progress import ProgressService
 from services.queries import QueryService, WaitGate
+from services.research import ResearchService
 from services.sync_calendar import SyncCalendarService
 from services.sync_classes import SyncClassService
 from services.sync_queries import SyncClassQueries
 from services.teacher_import import TeacherImportService
+from services.training_hours import TrainingHoursService
 
 
 @dataclass
@@ -84,6 +93,11 @@ class Services:
     sync_classes: SyncClassService
     sync_pages: SyncClassQueries
     sync_calendars: SyncCalendarService
+    research: ResearchService
+    training_hours: TrainingHoursService
+    lesson_plans: LessonPlanService
+    certificates: CertificateService
+    portfolio: PortfolioService
 
 
 @dataclass
@@ -136,6 +150,12 @@ class Runtime:
             return self.views[view].position()
         return self.positions.of(view, at_least)
 
+    def wait_for_view(self, view: str, beyond: int, timeout: float) -> int:
+        """Block until the view passes ``beyond`` (or ``timeout``): the live pages' wake-up."""
+        if self.positions is None:
+            return self.views[view].position()
+        return self.positions.wait_beyond(view, beyond, timeout)
+
     def status(self) -> list[Status]:
         return [self.runner(name).status() for name in self.views]
 
@@ -177,6 +197,8 @@ def make_views(platform: Platform) -> dict[str, SQLView]:
         SQLMentoringView(datastore),
         SQLAssessmentView(datastore),
         SQLSyncClassesView(datastore),
+        SQLResearchView(datastore),
+        SQLLessonPlansView(datastore),
     ]
     return {view.name: view for view in views}
 
@@ -225,6 +247,10 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
     assessment = views["assessment"]
     assert isinstance(assessment, SQLAssessmentView)
     assert isinstance(sync_classes, SQLSyncClassesView)
+    research = views["research"]
+    assert isinstance(research, SQLResearchView)
+    lesson_plans = views["lesson_plans"]
+    assert isinstance(lesson_plans, SQLLessonPlansView)
     projections: list[Projection[Any]] = [
         DirectoryProjection(directory),
         ActivityFeedProjection(feed),
@@ -233,6 +259,8 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         MentoringProjection(mentoring),
         AssessmentProjection(assessment),
         SyncClassesProjection(sync_classes),
+        ResearchProjection(research),
+        LessonPlansProjection(lesson_plans),
     ]
     client = _redis_client(settings.redis_url) if settings.redis_url else None
     prefix = settings.redis_prefix
@@ -259,6 +287,8 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
         mentoring=mentoring,
         sync_classes=sync_classes,
         blobs=make_blobs(settings, platform),
+        research=research,
+        lesson_plans=lesson_plans,
         figures_cache=figures_cache,
         community_figures=community_figures_cache(),
         positions=positions,
@@ -301,6 +331,11 @@ def build_runtime(settings: Settings, *, hasher: PasswordHasher | None = None) -
             sync_classes=SyncClassService(ctx),
             sync_pages=SyncClassQueries(ctx),
             sync_calendars=SyncCalendarService(ctx),
+            research=ResearchService(ctx),
+            training_hours=TrainingHoursService(ctx),
+            lesson_plans=LessonPlanService(ctx),
+            certificates=CertificateService(ctx),
+            portfolio=PortfolioService(ctx),
         ),
         lease=lease,
         rate_limiter=limiter,

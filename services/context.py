@@ -13,7 +13,9 @@ from projections.assessment import AssessmentView
 from projections.audit_log import AuditLogView
 from projections.communities import CommunitiesView
 from projections.directory import DirectoryView
+from projections.lesson_plans import LessonPlansView
 from projections.mentoring import MentoringView
+from projections.research import ResearchView
 from projections.sync_classes import SyncClassesView
 from services.clock import Clock, local_date, utc_now
 from services.evidence import BlobStore
@@ -87,6 +89,8 @@ class Context:
     mentoring: MentoringView
     sync_classes: SyncClassesView
     blobs: BlobStore
+    research: ResearchView
+    lesson_plans: LessonPlansView
     clock: Clock = utc_now
     #: The bureau dashboard's figures, keyed by query and the tenant's version in the
     #: communities view (ADR 0008).

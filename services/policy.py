@@ -130,6 +130,34 @@ def may_read_mentoring_content(
     return actor.has(Role.SCHOOL_ADMIN) and actor.school_id in school_ids
 
 
+# Online research and training hours ----------------------------------------------------------
+
+
+def may_schedule_research(actor: Actor, *, leader_id: UUID, core_school_id: UUID) -> bool:
+    """A group's leader schedules its sessions, and so does the core school's admin (教科室)."""
+    return actor.user_id == leader_id or (
+        actor.has(Role.SCHOOL_ADMIN) and actor.school_id == core_school_id
+    )
+
+
+def may_add_group_member(actor: Actor, *, teacher_school_id: UUID | None) -> bool:
+    """A school admin adds the teachers of their own school (or grants their requests)."""
+    return actor.has(Role.SCHOOL_ADMIN) and actor.school_id == teacher_school_id
+
+
+def may_read_hours(actor: Actor, *, user_id: UUID, school_id: UUID | None) -> bool:
+    """A teacher's training hours: the teacher, their school's admin and their bureau."""
+    if actor.user_id == user_id or actor.has(*_BUREAU):
+        return True
+    return actor.has(Role.SCHOOL_ADMIN) and school_id is not None and actor.school_id == school_id
+
+
+def may_publish_lesson_plan(actor: Actor, *, leader_id: UUID, core_school_id: UUID) -> bool:
+    """A final lesson plan goes to the community's library by its group's leader or the core
+    school's admin (教科室), who answer for what the library holds."""
+    return may_schedule_research(actor, leader_id=leader_id, core_school_id=core_school_id)
+
+
 # Joint assessment ----------------------------------------------------------------------------
 
 

@@ -29,7 +29,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,13 @@ class Side:
     #: A synchronized-class timetable and one of its lessons, delivered with a plan and feedback.
     timetable_id: UUID | None = None
     lesson_id: UUID | None = None
+    #: A research group of the community and one of its sessions, with a post "1".
+    group_id: UUID | None = None
+    research_session_id: UUID | None = None
+    #: A published lesson plan of that group.
+    lesson_plan_id: UUID | None = None
+    #: The bureau's teacher's training-hours certificate.
+    certificate_id: UUID | None = None
 
     @property
     def ids(self) -> dict[str, str]:
@@ -100,6 +107,10 @@ class Side:
             "test_id": str(self.test_id),
             "timetable_id": str(self.timetable_id),
             "lesson_id": str(self.lesson_id),
+            "group_id": str(self.group_id),
+            "research_session_id": str(self.research_session_id),
+            "lesson_plan_id": str(self.lesson_plan_id),
+            "certificate_id": str(self.certificate_id),
             "sha256": self.activity_evidence,
             "mentoring_sha256": self.mentoring_evidence,
         }
@@ -123,6 +134,10 @@ TENANT_IDS = (
     "session_id",
     "timetable_id",
     "lesson_id",
+    "group_id",
+    "research_session_id",
+    "lesson_plan_id",
+    "certificate_id",
     "sha256",
     "test_id",
 )
@@ -134,6 +149,7 @@ SCOPED = {
     "slot_id": "1",
     "revision": "1",
 }
+SCOPED = {"class_id": "3-1", "record_id": "1", "post_id": "1"}
 #: URL variables that are not tenant data at all.
 PLAIN = {"code": "en", "kind": "xlsx", "filename": "app.css", "year": "2025", "token": "made-up"}
 
@@ -352,6 +368,12 @@ class World:
             "reflection": "走查",
             "holidays": ["2025-10-01"],
             "workdays": [{"on": "2025-09-28", "weekday": 1}],
+            # Online research and lesson plans:
+            "leader_id": a_ids["user_id"],
+            "host_id": a_ids["user_id"],
+            "theme": "走查",
+            "starts_at": "2025-05-20T01:00:00+00:00",
+            "ends_at": "2025-05-20T03:00:00+00:00",
             **dict.fromkeys(
                 (
                     "on",
@@ -410,6 +432,10 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
         f"{label}走查公开课",
         f"{label}走查帮扶需求：英语学科师资薄弱，希望结对",
         f"{label}走查听课心得",
+        f"{label}走查教研组",
+        f"{label}走查研修主题",
+        f"{label}走查研讨发言",
+        f"{label}走查教案正文",
         f"{label}-walk-activity.pdf",
         f"{label}-walk-record.pdf",
         f"{label.upper()}-ACTIVITY-FILE-MARKER",
@@ -482,6 +508,32 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
         b.teacher.user_id, kind="web", address="10.0.0.1", agent=""
     )
     test_id = assess(runtime, b, label, texts)
+    group = services.research.form_group(
+        b.school_admin,
+        community,
+        name=f"{label}走查教研组",
+        subject="语文",
+        grade_band="",
+        leader_id=b.teacher.user_id,
+    ).id
+    research_session = services.research.schedule(
+        b.teacher,
+        group,
+        kind="themed_research",
+        theme=f"{label}走查研修主题",
+        starts_at=datetime(2025, 5, 20, 1, tzinfo=UTC),
+        ends_at=datetime(2025, 5, 20, 3, tzinfo=UTC),
+        host_id=b.teacher.user_id,
+    ).id
+    services.research.post(b.teacher, research_session, text=f"{label}走查研讨发言")
+    lesson_plan = services.lesson_plans.draft(
+        b.teacher, group, title=f"{label}走查教案", grade="", text=f"{label}走查教案正文"
+    ).id
+    services.lesson_plans.finalise(b.teacher, lesson_plan)
+    services.lesson_plans.publish(b.teacher, lesson_plan)
+    hours = services.training_hours
+    hours.set_settings(b.admin, replace(hours.settings(b.admin), required_hours=0))
+    certificate = services.certificates.issue(b.teacher, b.teacher.user_id).id
     runtime.catch_up()
     return Side(
         b,
@@ -497,6 +549,10 @@ def build_side(runtime: Runtime, bureau: Bureau, label: str) -> Side:
         test_id,
         timetable,
         lesson,
+        group,
+        research_session,
+        lesson_plan,
+        certificate,
     )
 
 
@@ -714,6 +770,10 @@ def call(
             # A mentoring record's kind: the API's contract refuses other kinds (422) before
             # it looks the pair up.
             body["kind"] = "observation"
+        if url.endswith("/sessions") and "/research-groups/" in url:
+            body["kind"] = "themed_research"  # a research session's type, likewise
+        if url.endswith("/lesson-plans"):
+            body["grade"] = "三年级"  # a lesson plan's grade is its name, not a number
         return client.open(url, method=method, headers=headers, json=body)
     with client.session_transaction() as session:
         session["_user_id"] = str(caller.actor.user_id)

@@ -5,11 +5,13 @@ The history exercises every view: two bureaus, a community's busy year (invitati
 joining and leaving, a plan returned twice, records amended and withdrawn), a mentoring pair with
 records confirmed, a unified test with a class's scores uploaded twice, a semester of synchronized
 classes, and a teacher registered and given a new password in the same batch (whose
+records confirmed, a research group with a session attended and discussed, and a teacher registered and given a new password in the same batch (whose
 ``credentials_changed_at`` a multi-row INSERT once dropped, letting an old token work again).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -61,6 +63,42 @@ def a_history_for_every_view(runtime: Runtime, set_clock: SetClock) -> None:
     runtime.catch_up()
     mentoring.confirm(hn.teacher, pair, "1")
     mentoring.dispute(hn.teacher, pair, "2", comment="时长有误")
+    # A research group: the mentee asks to join; a session with a sign-up, a check-in and a post.
+    research = runtime.services.research
+    group = research.form_group(
+        hn.school_admin,
+        story.community,
+        name="语文教研组",
+        subject="语文",
+        grade_band="",
+        leader_id=hn.teacher.user_id,
+    ).id
+    research.request_to_join(mentee, group)
+    session = research.schedule(
+        hn.teacher,
+        group,
+        kind="themed_research",
+        theme="整本书阅读",
+        starts_at=at(2025, 11, 6, 11),
+        ends_at=at(2025, 11, 6, 12),
+        host_id=hn.teacher.user_id,
+    ).id
+    research.sign_up(hn.teacher, session)
+    set_clock(at(2025, 11, 6, 11))
+    research.check_in(hn.teacher, session)
+    research.post(hn.teacher, session, text="请先读第三章")
+    # A lesson plan commented, revised, finalised and published to the library.
+    plans = runtime.services.lesson_plans
+    plan = plans.draft(hn.teacher, group, title="整本书阅读课", grade="五年级", text="目标")
+    plans.comment(hn.teacher, plan.id, text="加上评价")
+    plans.revise(hn.teacher, plan.id, title="整本书阅读课", text="目标\n评价")
+    plans.finalise(hn.teacher, plan.id)
+    plans.publish(hn.teacher, plan.id)
+    # A certificate for the hours of that one session (the requirement lowered to meet them).
+    runtime.catch_up()  # the certificate certifies the ledger as the view has it
+    hours = runtime.services.training_hours
+    hours.set_settings(hn.admin, replace(hours.settings(hn.admin), required_hours=3))
+    runtime.services.certificates.issue(hn.teacher, hn.teacher.user_id)
     # Registered and given a new password with no catch-up between: one batch holds both.
     newcomer = teacher_at(runtime, hn, hn.school_id, "hn-newcomer")
     assert newcomer.user_id is not None

@@ -111,6 +111,12 @@ def _register_areas(app: Flask) -> None:
         "web.bundled",
         "web.sync_classes",
         "web.sync_calendar",
+        "web.research",
+        "web.lesson_plans",
+        "web.certificates",
+        "web.portfolio",
+        "web.live",
+        "web.research_settings",
         "web.api",
     ):
         try:

@@ -12,6 +12,7 @@ import web.api.mentoring
 import web.api.plans
 import web.api.progress
 import web.api.reference
+import web.api.research
 import web.api.settings
 import web.api.sync_classes
 import web.api.views  # noqa: F401 (registers the endpoints on the blueprint)

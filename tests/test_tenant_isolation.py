@@ -148,8 +148,8 @@ SCOPED = {
     "class_name": "1班",
     "slot_id": "1",
     "revision": "1",
+    "post_id": "1",
 }
-SCOPED = {"class_id": "3-1", "record_id": "1", "post_id": "1"}
 #: URL variables that are not tenant data at all.
 PLAIN = {"code": "en", "kind": "xlsx", "filename": "app.css", "year": "2025", "token": "made-up"}
 

@@ -25,10 +25,13 @@ translations: $(VENV)/.run-installed
 demo: $(VENV)/.run-installed translations
 	$(BIN)/jgt demo --port $(PORT)
 
-# Debian's chromium drives the browser tests; nothing is downloaded by a test tool.
+# Debian's chromium drives the browser tests (nothing is downloaded by a test tool), with a CJK font
+# so that their screenshots show the Chinese pages as people see them.
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && \
+	  [ -d /usr/share/fonts/opentype/noto ] || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium chromium-driver fonts-noto-cjk >/dev/null; }
 
 test: $(VENV)/.dev-installed translations browser
 	$(BIN)/pytest -q

@@ -56,6 +56,10 @@ def _details(kind: str, form: MultiDict[str, str]) -> tuple[date, dict[str, Any]
         details["link"] = _link(form.get("link"))
     elif kind == TaskKind.EXTENSION_COURSE:
         details["link"] = _link(form.get("link"))
+    elif kind == TaskKind.RECORDED_CLASS:
+        details["subject"] = form.get("subject", "").strip()
+        details["used_by"] = form.get("used_by", "").strip()
+        details["link"] = _link(form.get("link"))
     return occurred_on, details
 
 

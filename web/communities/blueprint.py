@@ -73,6 +73,7 @@ COUNTS = {
     TaskKind.EXTENSION_COURSE: "课程已共享并正常开设",
     TaskKind.STUDENT_EXCHANGE: "每学期至少1次，记录参与人数",
     TaskKind.RESEARCH_OUTPUT: "论文、案例或信息报道已发表",
+    TaskKind.RECORDED_CLASS: "录制课已共享并由成员校班级使用",
 }
 #: Mentoring counts pairs with at least five confirmed activities; everything else counts records.
 DEFAULT_RULES: dict[str, tuple[str, int]] = {TaskKind.MENTORING: (Rule.UNITS, 5)}
